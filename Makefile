@@ -1,0 +1,58 @@
+# trackhub - the two commands: `make run` (local stack) and `make test` (everything CI runs).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: run test dev lint typecheck validate build unit integration openapi bench clean deploy destroy
+
+$(STAMP): pyproject.toml layers/shared/requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+dev: $(STAMP)  ## create .venv and install the project with its dev dependencies
+
+run: $(STAMP)  ## start the Docker-free local stack on 127.0.0.1:$${HUB_PORT:-3000}
+	$(BIN)/trackhub-local
+
+test: lint typecheck validate build unit integration  ## everything CI runs
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy layers/shared/trackhub local/trackhub_local cli/trackhub_cli
+	$(BIN)/mypy --no-strict-optional --follow-imports=silent $(wildcard functions/*/app.py) --scripts-are-modules 2>/dev/null || \
+		for f in functions/*/app.py; do $(BIN)/mypy --follow-imports=silent "$$f" || exit 1; done
+
+validate: $(STAMP)
+	$(BIN)/sam validate --lint --template template.yaml
+
+build: $(STAMP)  ## sam build into a temporary folder (no Docker needed)
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam build --template template.yaml --build-dir "$$tmp/build" \
+		--cache-dir "$$tmp/cache" >"$$tmp/log" 2>&1 || { cat "$$tmp/log"; exit 1; }; \
+		echo "sam build: ok ($$(ls "$$tmp/build" | wc -l) artifacts)"
+
+unit: $(STAMP)
+	$(BIN)/pytest tests/unit -q -n 2
+
+integration: $(STAMP)
+	$(BIN)/pytest tests/integration -q
+
+openapi: $(STAMP)  ## export the merged OpenAPI document of every function
+	$(BIN)/python -m trackhub_local.openapi --out docs/openapi.json
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+
+deploy: $(STAMP)  ## sam build + sam deploy with samconfig.toml (needs AWS credentials)
+	$(BIN)/sam build && $(BIN)/sam deploy
+
+destroy: $(STAMP)
+	$(BIN)/sam delete

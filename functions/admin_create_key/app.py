@@ -1,0 +1,19 @@
+"""POST /admin/accounts/{accountId}/keys: create an API key; its secret is in this response only."""
+
+from aws_lambda_powertools.event_handler import Response, content_types
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.tenancy import service
+from trackhub.tenancy.api_models import CreateKeyRequest, KeyCreatedOut, KeyOut
+
+app = make_resolver()
+
+
+@app.post("/admin/accounts/<accountId>/keys", summary="Create an API key", security=SIGV4_AUTH, tags=["admin"])
+def create_key(accountId: str, body: CreateKeyRequest) -> Response[KeyCreatedOut]:  # noqa: N803
+    key, secret = service.create_key(accountId, body.scopes, body.description)
+    created = KeyCreatedOut(**KeyOut.of(key).model_dump(), apiKey=secret)
+    return Response(201, content_types.APPLICATION_JSON, created, headers={"Cache-Control": "no-store"})
+
+
+lambda_handler = lambda_entry(app, public=True)

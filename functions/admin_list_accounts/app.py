@@ -1,0 +1,15 @@
+"""GET /admin/accounts: every account, active and revoked."""
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.tenancy import service
+from trackhub.tenancy.api_models import AccountList, AccountOut
+
+app = make_resolver()
+
+
+@app.get("/admin/accounts", summary="List accounts", security=SIGV4_AUTH, tags=["admin"])
+def list_accounts() -> AccountList:
+    return AccountList(accounts=[AccountOut.of(a) for a in service.list_accounts()])
+
+
+lambda_handler = lambda_entry(app, public=True)

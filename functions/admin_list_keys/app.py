@@ -1,0 +1,15 @@
+"""GET /admin/accounts/{accountId}/keys: an account's keys, never their secrets."""
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.tenancy import service
+from trackhub.tenancy.api_models import KeyList, KeyOut
+
+app = make_resolver()
+
+
+@app.get("/admin/accounts/<accountId>/keys", summary="List API keys", security=SIGV4_AUTH, tags=["admin"])
+def list_keys(accountId: str) -> KeyList:  # noqa: N803
+    return KeyList(keys=[KeyOut.of(k) for k in service.list_keys(accountId)])
+
+
+lambda_handler = lambda_entry(app, public=True)

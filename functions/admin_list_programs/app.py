@@ -1,0 +1,15 @@
+"""GET /admin/accounts/{accountId}/programs: an account's programs, the hub's own included."""
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.tenancy import service
+from trackhub.tenancy.api_models import ProgramList, ProgramOut
+
+app = make_resolver()
+
+
+@app.get("/admin/accounts/<accountId>/programs", summary="List programs", security=SIGV4_AUTH, tags=["admin"])
+def list_programs(accountId: str) -> ProgramList:  # noqa: N803
+    return ProgramList(programs=[ProgramOut.of(p) for p in service.list_programs(accountId)])
+
+
+lambda_handler = lambda_entry(app, public=True)

@@ -1,0 +1,15 @@
+"""DELETE /admin/accounts/{accountId}: revoke an account and every key it holds."""
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.tenancy import service
+from trackhub.tenancy.api_models import AccountOut
+
+app = make_resolver()
+
+
+@app.delete("/admin/accounts/<accountId>", summary="Revoke an account", security=SIGV4_AUTH, tags=["admin"])
+def revoke_account(accountId: str) -> AccountOut:  # noqa: N803 - the path parameter's public name
+    return AccountOut.of(service.revoke_account(accountId))
+
+
+lambda_handler = lambda_entry(app, public=True)

@@ -1,0 +1,17 @@
+"""DELETE /admin/accounts/{accountId}/keys/{userId}: revoke a key; it answers 401 from then on."""
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.tenancy import service
+from trackhub.tenancy.api_models import KeyOut
+
+app = make_resolver()
+
+
+@app.delete(
+    "/admin/accounts/<accountId>/keys/<userId>", summary="Revoke an API key", security=SIGV4_AUTH, tags=["admin"]
+)
+def revoke_key(accountId: str, userId: str) -> KeyOut:  # noqa: N803
+    return KeyOut.of(service.revoke_key(accountId, userId))
+
+
+lambda_handler = lambda_entry(app, public=True)

@@ -1,0 +1,22 @@
+"""DELETE /admin/subscriptions/{programId}/{publisherProgramId}: stop a subscriber reading a publisher."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.tenancy import service
+
+app = make_resolver()
+
+
+@app.delete(
+    "/admin/subscriptions/<programId>/<publisherProgramId>",
+    summary="Remove a subscription",
+    security=SIGV4_AUTH,
+    tags=["admin"],
+)
+def revoke_subscription(programId: str, publisherProgramId: str) -> Response[None]:  # noqa: N803
+    service.revoke_subscription(programId, publisherProgramId)
+    return Response(204)
+
+
+lambda_handler = lambda_entry(app, public=True)

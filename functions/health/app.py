@@ -1,0 +1,23 @@
+"""GET /health: 200 when every table this function watches is reachable, 503 otherwise."""
+
+from aws_lambda_powertools.event_handler import Response, content_types
+
+from trackhub.api.resolver import lambda_entry, make_resolver
+from trackhub.health import service
+from trackhub.health.service import HealthReport
+
+app = make_resolver()
+
+
+@app.get("/health", summary="Health of the hub's dependencies", responses={503: {"description": "unavailable"}})
+def health() -> Response[HealthReport]:
+    report = service.check()
+    return Response(
+        status_code=200 if report.healthy else 503,
+        content_type=content_types.APPLICATION_JSON,
+        body=report,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+lambda_handler = lambda_entry(app, public=True)

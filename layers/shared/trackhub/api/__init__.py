@@ -1,0 +1,1 @@
+"""The HTTP edge: resolver factory, request guards, and domain errors rendered per dialect."""

@@ -1,0 +1,71 @@
+"""Checks every request passes before routing: size, JSON well-formedness and nesting depth.
+
+They run before Powertools' validation so that an oversize or hostile body is refused without
+being validated, and a malformed one gets a 400 on every endpoint, also those without a body model.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from trackhub.config import api_settings
+from trackhub.errors import InvalidInput, PayloadTooLarge
+
+_JSON_TYPES = ("application/json", "+json", "text/plain")
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return ""
+
+
+def raw_body(event: Mapping[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidInput("Request body is not valid base64") from exc
+    return str(body).encode("utf-8")
+
+
+def _depth(value: Any) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node if isinstance(node, list) else ())
+            if isinstance(child, dict | list)
+        ]
+    return depth
+
+
+def check_request(event: Mapping[str, Any]) -> None:
+    """Raise PayloadTooLarge / InvalidInput for a body no endpoint should process."""
+    settings = api_settings()
+    body = raw_body(event)
+    if len(body) > settings.MAX_BODY_BYTES:
+        raise PayloadTooLarge(
+            f"Request body is {len(body)} bytes; the limit is {settings.MAX_BODY_BYTES} bytes"
+        )
+    if not body.strip():
+        return
+    content_type = _header(event.get("headers"), "content-type").lower()
+    if content_type and not any(kind in content_type for kind in _JSON_TYPES):
+        return  # a form or binary body: the endpoint that accepts it parses it itself
+    try:
+        parsed = json.loads(body)
+    except RecursionError as exc:
+        raise InvalidInput(f"JSON body is nested deeper than {settings.MAX_JSON_DEPTH} levels") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"Malformed JSON body: {exc}") from exc
+    if _depth(parsed) > settings.MAX_JSON_DEPTH:
+        raise InvalidInput(f"JSON body is nested deeper than {settings.MAX_JSON_DEPTH} levels")

@@ -1,0 +1,124 @@
+"""One resolver configuration for every function: validation, guards, auth and error mapping.
+
+A handler module does:
+
+    app = make_resolver(Dialect.HUB)
+
+    @app.get("/v1/whoami")
+    def whoami(principal: Annotated[Principal, Depends(current_principal)]) -> WhoAmIOut: ...
+
+    lambda_handler = lambda_entry(app)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Request, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trackhub.api.dialects import Dialect, error_body, error_headers
+from trackhub.api.guards import check_request
+from trackhub.auth.authorize import authenticate
+from trackhub.auth.principal import Principal
+from trackhub.errors import HubError, InvalidInput, NotFound
+from trackhub.observability import logger, metrics, tracer
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+BASIC_AUTH = [{"basicAuth": []}]
+SIGV4_AUTH = [{"sigv4": []}]
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_error(exc: RequestValidationError) -> InvalidInput:
+    details = [{"field": _field(err.get("loc", ())), "problem": str(err.get("msg", "invalid"))} for err in exc.errors()]
+    summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
+    return InvalidInput(f"Invalid request: {summary}", details=details)
+
+
+def error_response(dialect: Dialect, error: HubError) -> Response[str]:
+    if error.status >= 500:
+        logger.warning("dependency failure", extra={"error": error.message})
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(error_body(dialect, error), separators=(",", ":")),
+        headers=error_headers(error),
+    )
+
+
+class HubResolver(APIGatewayRestResolver):
+    """A REST resolver that knows which dialect's error shape its function speaks."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        super().__init__(enable_validation=True)
+        self.dialect = dialect
+
+
+def make_resolver(dialect: Dialect = Dialect.HUB) -> HubResolver:
+    app = HubResolver(dialect)
+
+    @app.exception_handler(HubError)
+    def _hub_error(exc: HubError) -> Response[str]:
+        return error_response(dialect, exc)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[str]:
+        return error_response(dialect, validation_error(exc))
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[str]:
+        return error_response(dialect, NotFound("Not found"))
+
+    return app
+
+
+def current_principal(request: Request) -> Principal:
+    """Depends() target: the principal lambda_entry authenticated before routing."""
+    principal = request.context.get("principal")
+    if not isinstance(principal, Principal):  # a route declared it on a public function
+        raise RuntimeError("current_principal used on a function built with lambda_entry(public=True)")
+    return principal
+
+
+def _rendered(dialect: Dialect, error: HubError) -> dict[str, Any]:
+    response = error_response(dialect, error)
+    return {
+        "statusCode": response.status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, **error_headers(error)},
+        "body": response.body,
+        "isBase64Encoded": False,
+    }
+
+
+def lambda_entry(
+    app: HubResolver,
+    *,
+    public: bool = False,
+    authenticator: Callable[[str | None], Principal] = authenticate,
+) -> LambdaHandler:
+    """Wrap a resolver as the Lambda handler: observability, guards, then Basic auth unless public."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            check_request(event)
+            if not public:
+                headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+                app.append_context(principal=authenticator(headers.get("authorization")))
+        except HubError as error:
+            return _rendered(app.dialect, error)
+        return app.resolve(event, context)
+
+    return handler

@@ -1,0 +1,1 @@
+"""Credentials (HTTP Basic userId:apiKey), scopes, and the one authorization path every function uses."""

@@ -1,0 +1,1 @@
+"""Liveness of the hub's dependencies, for GET /health."""

@@ -1,0 +1,1 @@
+"""Accounts, API keys, programs and subscriptions: the hub's tenancy, provisioned by the admin API."""

@@ -1,0 +1,72 @@
+"""Tenancy domain models (what the services work with; items and API bodies are mapped explicitly)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Status(StrEnum):
+    ACTIVE = "active"
+    REVOKED = "revoked"
+
+
+class _Domain(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class HubPrograms(_Domain):
+    """Programs under which the hub publishes its own events for an account."""
+
+    webtracking: str
+    collector: str
+
+
+class Account(_Domain):
+    account_id: str
+    name: str
+    status: Status
+    created_at: datetime
+    hub_programs: HubPrograms
+
+    @property
+    def active(self) -> bool:
+        return self.status is Status.ACTIVE
+
+
+class ApiKey(_Domain):
+    user_id: str
+    account_id: str
+    scopes: tuple[str, ...]
+    description: str
+    status: Status
+    created_at: datetime
+    secret_hash: str
+
+    @property
+    def active(self) -> bool:
+        return self.status is Status.ACTIVE
+
+
+class Program(_Domain):
+    program_id: str
+    account_id: str
+    name: str
+    status: Status
+    hub_owned: bool
+    created_at: datetime
+
+    @property
+    def active(self) -> bool:
+        return self.status is Status.ACTIVE
+
+
+class Subscription(_Domain):
+    """`program_id` (the subscriber) reads the events of `publisher_program_id`."""
+
+    program_id: str
+    publisher_program_id: str
+    subscriber_account_id: str
+    created_at: datetime
