@@ -48,6 +48,10 @@ def _depth(value: Any) -> int:
     return depth
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def check_request(event: Mapping[str, Any]) -> None:
     """Raise PayloadTooLarge / InvalidInput for a body no endpoint should process."""
     settings = api_settings()
@@ -62,10 +66,10 @@ def check_request(event: Mapping[str, Any]) -> None:
     if content_type and not any(kind in content_type for kind in _JSON_TYPES):
         return  # a form or binary body: the endpoint that accepts it parses it itself
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(body, parse_constant=_no_constants)
     except RecursionError as exc:
         raise InvalidInput(f"JSON body is nested deeper than {settings.MAX_JSON_DEPTH} levels") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise InvalidInput(f"Malformed JSON body: {exc}") from exc
     if _depth(parsed) > settings.MAX_JSON_DEPTH:
         raise InvalidInput(f"JSON body is nested deeper than {settings.MAX_JSON_DEPTH} levels")
