@@ -9,8 +9,10 @@ from trackhub.tenancy.api_models import CreateKeyRequest, KeyCreatedOut, KeyOut
 app = make_resolver()
 
 
-@app.post("/admin/accounts/<accountId>/keys", summary="Create an API key", security=SIGV4_AUTH, tags=["admin"])
-def create_key(accountId: str, body: CreateKeyRequest) -> Response[KeyCreatedOut]:  # noqa: N803
+@app.post(
+    "/admin/accounts/<accountId>/keys", summary="Create an API key", security=SIGV4_AUTH, tags=["admin"]
+)
+def create_key(accountId: str, body: CreateKeyRequest) -> Response[KeyCreatedOut]:
     key, secret = service.create_key(accountId, body.scopes, body.description)
     created = KeyCreatedOut(**KeyOut.of(key).model_dump(), apiKey=secret)
     return Response(201, content_types.APPLICATION_JSON, created, headers={"Cache-Control": "no-store"})

@@ -9,8 +9,10 @@ from trackhub.tenancy.api_models import CreateProgramRequest, ProgramOut
 app = make_resolver()
 
 
-@app.post("/admin/accounts/<accountId>/programs", summary="Create a program", security=SIGV4_AUTH, tags=["admin"])
-def create_program(accountId: str, body: CreateProgramRequest) -> Response[ProgramOut]:  # noqa: N803
+@app.post(
+    "/admin/accounts/<accountId>/programs", summary="Create a program", security=SIGV4_AUTH, tags=["admin"]
+)
+def create_program(accountId: str, body: CreateProgramRequest) -> Response[ProgramOut]:
     program = service.create_program(accountId, body.programId, body.name)
     return Response(201, content_types.APPLICATION_JSON, ProgramOut.of(program))
 

@@ -8,7 +8,7 @@ app = make_resolver()
 
 
 @app.get("/admin/accounts/<accountId>/keys", summary="List API keys", security=SIGV4_AUTH, tags=["admin"])
-def list_keys(accountId: str) -> KeyList:  # noqa: N803
+def list_keys(accountId: str) -> KeyList:
     return KeyList(keys=[KeyOut.of(k) for k in service.list_keys(accountId)])
 
 

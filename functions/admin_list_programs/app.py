@@ -8,7 +8,7 @@ app = make_resolver()
 
 
 @app.get("/admin/accounts/<accountId>/programs", summary="List programs", security=SIGV4_AUTH, tags=["admin"])
-def list_programs(accountId: str) -> ProgramList:  # noqa: N803
+def list_programs(accountId: str) -> ProgramList:
     return ProgramList(programs=[ProgramOut.of(p) for p in service.list_programs(accountId)])
 
 

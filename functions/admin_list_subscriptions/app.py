@@ -12,11 +12,15 @@ from trackhub.tenancy.api_models import SubscriptionList, SubscriptionOut
 app = make_resolver()
 
 
-@app.get("/admin/subscriptions", summary="List a program's subscriptions", security=SIGV4_AUTH, tags=["admin"])
+@app.get(
+    "/admin/subscriptions", summary="List a program's subscriptions", security=SIGV4_AUTH, tags=["admin"]
+)
 def list_subscriptions(
-    programId: Annotated[str, Query(pattern=f"^{PROGRAM_ID_PATTERN}$")],  # noqa: N803
+    programId: Annotated[str, Query(pattern=f"^{PROGRAM_ID_PATTERN}$")],
 ) -> SubscriptionList:
-    return SubscriptionList(subscriptions=[SubscriptionOut.of(s) for s in service.list_subscriptions(programId)])
+    return SubscriptionList(
+        subscriptions=[SubscriptionOut.of(s) for s in service.list_subscriptions(programId)]
+    )
 
 
 lambda_handler = lambda_entry(app, public=True)

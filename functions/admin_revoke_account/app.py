@@ -8,7 +8,7 @@ app = make_resolver()
 
 
 @app.delete("/admin/accounts/<accountId>", summary="Revoke an account", security=SIGV4_AUTH, tags=["admin"])
-def revoke_account(accountId: str) -> AccountOut:  # noqa: N803 - the path parameter's public name
+def revoke_account(accountId: str) -> AccountOut:
     return AccountOut.of(service.revoke_account(accountId))
 
 

@@ -8,9 +8,12 @@ app = make_resolver()
 
 
 @app.delete(
-    "/admin/accounts/<accountId>/keys/<userId>", summary="Revoke an API key", security=SIGV4_AUTH, tags=["admin"]
+    "/admin/accounts/<accountId>/keys/<userId>",
+    summary="Revoke an API key",
+    security=SIGV4_AUTH,
+    tags=["admin"],
 )
-def revoke_key(accountId: str, userId: str) -> KeyOut:  # noqa: N803
+def revoke_key(accountId: str, userId: str) -> KeyOut:
     return KeyOut.of(service.revoke_key(accountId, userId))
 
 

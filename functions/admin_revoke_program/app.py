@@ -13,7 +13,7 @@ app = make_resolver()
     security=SIGV4_AUTH,
     tags=["admin"],
 )
-def revoke_program(accountId: str, programId: str) -> ProgramOut:  # noqa: N803
+def revoke_program(accountId: str, programId: str) -> ProgramOut:
     return ProgramOut.of(service.revoke_program(accountId, programId))
 
 

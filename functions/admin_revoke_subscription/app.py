@@ -14,7 +14,7 @@ app = make_resolver()
     security=SIGV4_AUTH,
     tags=["admin"],
 )
-def revoke_subscription(programId: str, publisherProgramId: str) -> Response[None]:  # noqa: N803
+def revoke_subscription(programId: str, publisherProgramId: str) -> Response[None]:
     service.revoke_subscription(programId, publisherProgramId)
     return Response(204)
 

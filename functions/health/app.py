@@ -9,7 +9,9 @@ from trackhub.health.service import HealthReport
 app = make_resolver()
 
 
-@app.get("/health", summary="Health of the hub's dependencies", responses={503: {"description": "unavailable"}})
+@app.get(
+    "/health", summary="Health of the hub's dependencies", responses={503: {"description": "unavailable"}}
+)
 def health() -> Response[HealthReport]:
     report = service.check()
     return Response(

@@ -13,7 +13,9 @@ app = make_resolver()
 
 @app.get("/v1/whoami", summary="Describe the calling key", security=BASIC_AUTH)
 def whoami(principal: Annotated[Principal, Depends(current_principal)]) -> WhoAmIOut:
-    return WhoAmIOut(userId=principal.user_id, accountId=principal.account_id, scopes=sorted(principal.scopes))
+    return WhoAmIOut(
+        userId=principal.user_id, accountId=principal.account_id, scopes=sorted(principal.scopes)
+    )
 
 
 lambda_handler = lambda_entry(app)

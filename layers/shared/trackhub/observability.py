@@ -5,8 +5,13 @@ Service name, namespace and log level come from POWERTOOLS_* variables set in th
 
 from __future__ import annotations
 
+import warnings
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+# A request that fails before recording a business metric (a 401, a 404) still flushes; that is normal.
+warnings.filterwarnings("ignore", message="No application metrics to publish")

@@ -37,6 +37,7 @@ def test_deep_nesting_is_400_and_never_a_recursion_crash() -> None:
     with pytest.raises(InvalidInput, match="nested deeper than 5"):
         check_request(api_event("POST", "/x", raw_body=json.dumps([[[[[[1]]]]]])))
 
+
 def test_pathological_nesting_is_400_and_never_a_recursion_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_BODY_BYTES", "1000000")
     reset_settings()
@@ -45,7 +46,9 @@ def test_pathological_nesting_is_400_and_never_a_recursion_crash(monkeypatch: py
 
 
 def test_form_bodies_are_left_to_the_endpoint() -> None:
-    event = api_event("POST", "/x", raw_body="a=1&b=2", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    event = api_event(
+        "POST", "/x", raw_body="a=1&b=2", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     check_request(event)
 
 

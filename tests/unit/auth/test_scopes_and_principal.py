@@ -28,7 +28,9 @@ def test_well_formed_scopes_are_accepted(scope: str) -> None:
     assert check_scope(scope) == scope
 
 
-@pytest.mark.parametrize("scope", ["admin", "events:write:P", "events:read:", "events:read:bad id", "WEBTRACKING", ""])
+@pytest.mark.parametrize(
+    "scope", ["admin", "events:write:P", "events:read:", "events:read:bad id", "WEBTRACKING", ""]
+)
 def test_unknown_scopes_are_rejected_naming_the_scope(scope: str) -> None:
     with pytest.raises(ValueError, match="unknown scope"):
         check_scope(scope)

@@ -30,8 +30,8 @@ from trackhub.observability import logger, metrics, tracer
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
-BASIC_AUTH = [{"basicAuth": []}]
-SIGV4_AUTH = [{"sigv4": []}]
+BASIC_AUTH: list[dict[str, list[str]]] = [{"basicAuth": []}]
+SIGV4_AUTH: list[dict[str, list[str]]] = [{"sigv4": []}]
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -40,7 +40,10 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def validation_error(exc: RequestValidationError) -> InvalidInput:
-    details = [{"field": _field(err.get("loc", ())), "problem": str(err.get("msg", "invalid"))} for err in exc.errors()]
+    details = [
+        {"field": _field(err.get("loc", ())), "problem": str(err.get("msg", "invalid"))}
+        for err in exc.errors()
+    ]
     summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
     return InvalidInput(f"Invalid request: {summary}", details=details)
 
@@ -67,11 +70,11 @@ class HubResolver(APIGatewayRestResolver):
 def make_resolver(dialect: Dialect = Dialect.HUB) -> HubResolver:
     app = HubResolver(dialect)
 
-    @app.exception_handler(HubError)
+    @app.exception_handler(HubError)  # type: ignore[untyped-decorator]
     def _hub_error(exc: HubError) -> Response[str]:
         return error_response(dialect, exc)
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(exc: RequestValidationError) -> Response[str]:
         return error_response(dialect, validation_error(exc))
 
@@ -116,9 +119,10 @@ def lambda_entry(
             check_request(event)
             if not public:
                 headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-                app.append_context(principal=authenticator(headers.get("authorization")))
+                principal = authenticator(headers.get("authorization"))
+                app.append_context(principal=principal)  # type: ignore[no-untyped-call]
         except HubError as error:
             return _rendered(app.dialect, error)
         return app.resolve(event, context)
 
-    return handler
+    return handler  # type: ignore[no-any-return]

@@ -6,10 +6,13 @@ lack the right. Failures never say which of userId or apiKey was wrong.
 
 from __future__ import annotations
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from trackhub.auth.credentials import USER_ID_PATTERN, parse_basic, secret_matches
 from trackhub.auth.principal import Principal
 from trackhub.auth.scopes import Part
 from trackhub.errors import Forbidden, Unauthenticated
+from trackhub.observability import metrics
 from trackhub.tenancy import repository
 from trackhub.tenancy.models import Program
 
@@ -21,6 +24,7 @@ def authenticate(authorization: str | None) -> Principal:
     key = repository.get_key(credentials.user_id) if USER_ID_PATTERN.match(credentials.user_id) else None
     matched = secret_matches(credentials.api_key, key.secret_hash if key else None)
     if key is None or not matched or not key.active:
+        metrics.add_metric(name="AuthenticationFailed", unit=MetricUnit.Count, value=1)
         raise Unauthenticated(_BAD_CREDENTIALS)
     return Principal(user_id=key.user_id, account_id=key.account_id, scopes=frozenset(key.scopes))
 

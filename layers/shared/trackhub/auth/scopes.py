@@ -1,9 +1,9 @@
 """Scopes a key may hold: per part of the hub, and per program for the event store.
 
-    events:publish:<programId>   publish (and delete) events of that program
-    events:read:<programId>      read that program's events, and those of programs it subscribes to
-    events:publish:* / events:read:*   the same for every program of the key's account
-    webtracking | collector | webhooks  use that part of the hub for the key's account
+events:publish:<programId>   publish (and delete) events of that program
+events:read:<programId>      read that program's events, and those of programs it subscribes to
+events:publish:* / events:read:*   the same for every program of the key's account
+webtracking | collector | webhooks  use that part of the hub for the key's account
 """
 
 from __future__ import annotations

@@ -147,8 +147,8 @@ def _put_new(item: dict[str, Any], conflict: str) -> None:
 
 def _get(pk: str, sk: str, *, consistent: bool = False) -> dict[str, Any] | None:
     with unavailable_on_outage(_WHAT):
-        item: dict[str, Any] | None = _table().get_item(Key={"PK": pk, "SK": sk}, ConsistentRead=consistent).get(
-            "Item"
+        item: dict[str, Any] | None = (
+            _table().get_item(Key={"PK": pk, "SK": sk}, ConsistentRead=consistent).get("Item")
         )
     return item
 
@@ -216,13 +216,19 @@ def get_account(account_id: str) -> Account | None:
 
 def list_accounts() -> list[Account]:
     with unavailable_on_outage(_WHAT):
-        items = query_all(_table().query, IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("ACCOUNTS"))
+        items = query_all(
+            _table().query, IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("ACCOUNTS")
+        )
         return [_account(item) for item in items]
 
 
 def revoke_account(account_id: str) -> Account:
     item = _set_status(
-        f"ACCOUNT#{account_id}", "ACCOUNT", Status.REVOKED, Attr("PK").exists(), f"account {account_id!r} not found"
+        f"ACCOUNT#{account_id}",
+        "ACCOUNT",
+        Status.REVOKED,
+        Attr("PK").exists(),
+        f"account {account_id!r} not found",
     )
     return _account(item)
 

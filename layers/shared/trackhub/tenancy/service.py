@@ -33,11 +33,17 @@ def create_account(name: str, account_id: str | None) -> Account:
     account_id = account_id or f"a{secrets.token_hex(4)}"
     now = utc_now()
     hub = HubPrograms(webtracking=f"{account_id}-webtracking", collector=f"{account_id}-collector")
-    account = Account(account_id=account_id, name=name, status=Status.ACTIVE, created_at=now, hub_programs=hub)
+    account = Account(
+        account_id=account_id, name=name, status=Status.ACTIVE, created_at=now, hub_programs=hub
+    )
     hub_programs = [
         Program(
-            program_id=pid, account_id=account_id, name=f"{name} - {part}", status=Status.ACTIVE,
-            hub_owned=True, created_at=now,
+            program_id=pid,
+            account_id=account_id,
+            name=f"{name} - {part}",
+            status=Status.ACTIVE,
+            hub_owned=True,
+            created_at=now,
         )
         for part, pid in (("web tracking", hub.webtracking), ("collector", hub.collector))
     ]
@@ -102,7 +108,11 @@ def _existing_account(account_id: str) -> Account:
 def create_program(account_id: str, program_id: str, name: str) -> Program:
     _active_account(account_id)
     program = Program(
-        program_id=program_id, account_id=account_id, name=name, status=Status.ACTIVE, hub_owned=False,
+        program_id=program_id,
+        account_id=account_id,
+        name=name,
+        status=Status.ACTIVE,
+        hub_owned=False,
         created_at=utc_now(),
     )
     repository.create_program(program)
