@@ -1,0 +1,88 @@
+"""Demo data for a freshly started local stack, provisioned through its admin API (unsigned).
+
+Not idempotent: it expects an empty stack (the local stack keeps its data in memory, so every
+start is one) and fails with AdminApiError (409) if the demo data already exists.
+
+The result is the demo file (.local/demo.json) that tests, examples and `trackhub-admin` read.
+Each step below adds one part of it; a later feature adds a step to STEPS:
+
+    def _pathways_key(client: AdminClient, demo: Demo) -> None:
+        demo["pathways"] = _key(client, DEMO_ACCOUNT, ["pathways"], "demo: pathways")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from trackhub.auth.scopes import EVERY_NON_ADMIN_SCOPE, EventRight, program_scope
+from trackhub_cli.client import AdminClient
+
+Demo = dict[str, Any]
+Step = Callable[[AdminClient, Demo], None]
+
+DEMO_ACCOUNT = "demo"
+DEMO_ACCOUNT_NAME = "Demo Learning Platform"
+PUBLISHER = "DEMO-PUB"
+SUBSCRIBER = "DEMO-SUB"
+OUTSIDER_ACCOUNT = "outsider"
+OUTSIDER_ACCOUNT_NAME = "Outsider Academy"
+OUTSIDER_PROGRAM = "OUT-PROG"
+
+
+def _key(client: AdminClient, account_id: str, scopes: Sequence[str], description: str) -> dict[str, str]:
+    created = client.create_key(account_id, scopes, description)
+    return {"userId": created["userId"], "apiKey": created["apiKey"]}
+
+
+def _publish_and_read(program_id: str) -> list[str]:
+    return [program_scope(EventRight.PUBLISH, program_id), program_scope(EventRight.READ, program_id)]
+
+
+# ------------------------------------------------------------------ steps, in order
+def _demo_account(client: AdminClient, demo: Demo) -> None:
+    account = client.create_account(DEMO_ACCOUNT_NAME, account_id=DEMO_ACCOUNT)
+    demo["accountId"] = account["accountId"]
+    hub = account["hubPrograms"]
+    demo["hubPrograms"] = {"webtracking": hub["webtracking"], "collector": hub["collector"]}
+
+
+def _demo_key(client: AdminClient, demo: Demo) -> None:
+    """A key with every non-admin scope: every part of the hub, every program of the demo account."""
+    demo["apiKey"] = _key(client, DEMO_ACCOUNT, EVERY_NON_ADMIN_SCOPE, "demo: every non-admin scope")
+
+
+def _publisher(client: AdminClient, demo: Demo) -> None:
+    client.create_program(DEMO_ACCOUNT, PUBLISHER, "Demo publisher")
+    key = _key(client, DEMO_ACCOUNT, _publish_and_read(PUBLISHER), f"demo: {PUBLISHER}")
+    demo["publisher"] = {"programId": PUBLISHER, **key}
+
+
+def _subscriber(client: AdminClient, demo: Demo) -> None:
+    """A read-only program that reads the publisher and both hub programs of its account."""
+    client.create_program(DEMO_ACCOUNT, SUBSCRIBER, "Demo subscriber")
+    key = _key(client, DEMO_ACCOUNT, [program_scope(EventRight.READ, SUBSCRIBER)], f"demo: {SUBSCRIBER}")
+    hub = demo["hubPrograms"]
+    for publisher in (PUBLISHER, hub["webtracking"], hub["collector"]):
+        client.create_subscription(SUBSCRIBER, publisher)
+    demo["subscriber"] = {"programId": SUBSCRIBER, **key}
+
+
+def _outsider(client: AdminClient, demo: Demo) -> None:
+    """Another tenant with no subscription, for tests that one account cannot see another's data."""
+    account = client.create_account(OUTSIDER_ACCOUNT_NAME, account_id=OUTSIDER_ACCOUNT)
+    client.create_program(OUTSIDER_ACCOUNT, OUTSIDER_PROGRAM, "Outsider program")
+    key = _key(client, OUTSIDER_ACCOUNT, _publish_and_read(OUTSIDER_PROGRAM), f"outsider: {OUTSIDER_PROGRAM}")
+    demo["outsider"] = {"programId": OUTSIDER_PROGRAM, **key, "accountId": account["accountId"]}
+
+
+STEPS: tuple[Step, ...] = (_demo_account, _demo_key, _publisher, _subscriber, _outsider)
+
+
+def seed_demo(base_url: str, *, steps: Sequence[Step] = STEPS, timeout: float = 10.0) -> Demo:
+    """Provision the demo tenants on a fresh stack at `base_url`; return the demo-file dict."""
+    client = AdminClient(base_url, sign=False, timeout=timeout)
+    demo: Demo = {"baseUrl": base_url}
+    for step in steps:
+        step(client, demo)
+    return demo
