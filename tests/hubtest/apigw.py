@@ -49,11 +49,11 @@ def api_event(
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "local",
-            "stage": "v1",
+            "stage": "prod",
             "requestId": request_id,
             "resourcePath": resource or path,
             "httpMethod": method,
-            "path": f"/v1{path}",
+            "path": f"/prod{path}",
             "identity": {"sourceIp": source_ip, "userAgent": "pytest"},
         },
         "body": text,
