@@ -28,6 +28,14 @@ class TenancySettings(_EnvModel):
     TENANCY_TABLE_NAME: str = Field(min_length=1)
 
 
+class EventStoreSettings(_EnvModel):
+    """The event store's table and how hard a publish fights for its program's sequence counter."""
+
+    EVENTS_TABLE_NAME: str = Field(min_length=1)
+    EVENTS_PUBLISH_MAX_ATTEMPTS: int = Field(default=8, ge=1, le=50)
+    EVENTS_PUBLISH_BACKOFF_MS: int = Field(default=20, ge=0, le=5_000)
+
+
 @cache
 def api_settings() -> ApiSettings:
     return ApiSettings.model_validate(dict(os.environ))
@@ -38,7 +46,13 @@ def tenancy_settings() -> TenancySettings:
     return TenancySettings.model_validate(dict(os.environ))
 
 
+@cache
+def event_store_settings() -> EventStoreSettings:
+    return EventStoreSettings.model_validate(dict(os.environ))
+
+
 def reset_settings() -> None:
     """Forget validated settings (tests change the environment between cases)."""
     api_settings.cache_clear()
     tenancy_settings.cache_clear()
+    event_store_settings.cache_clear()

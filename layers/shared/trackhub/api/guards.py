@@ -52,8 +52,24 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def check_request(event: Mapping[str, Any]) -> None:
-    """Raise PayloadTooLarge / InvalidInput for a body no endpoint should process."""
+def _declare_json(event: dict[str, Any]) -> None:
+    """Label the body as JSON for the router, whatever the client said.
+
+    Real clients of the dialects send JSON under other content types (`curl -d` in Falkor's own
+    examples sends application/x-www-form-urlencoded; trackers send text/plain or nothing).
+    """
+    for key in ("headers", "multiValueHeaders"):
+        headers = {k: v for k, v in (event.get(key) or {}).items() if k.lower() != "content-type"}
+        headers["Content-Type"] = "application/json" if key == "headers" else ["application/json"]
+        event[key] = headers
+
+
+def check_request(event: dict[str, Any], *, json_bodies: bool = True) -> None:
+    """Raise PayloadTooLarge / InvalidInput for a body no endpoint should process.
+
+    With `json_bodies` (every endpoint but those taking forms or binary uploads), any non-empty body
+    must be JSON, whatever its declared content type, and is relabelled as JSON for the router.
+    """
     settings = api_settings()
     body = raw_body(event)
     if len(body) > settings.MAX_BODY_BYTES:
@@ -63,7 +79,7 @@ def check_request(event: Mapping[str, Any]) -> None:
     if not body.strip():
         return
     content_type = _header(event.get("headers"), "content-type").lower()
-    if content_type and not any(kind in content_type for kind in _JSON_TYPES):
+    if not json_bodies and content_type and not any(kind in content_type for kind in _JSON_TYPES):
         return  # a form or binary body: the endpoint that accepts it parses it itself
     try:
         parsed = json.loads(body, parse_constant=_no_constants)
@@ -73,3 +89,5 @@ def check_request(event: Mapping[str, Any]) -> None:
         raise InvalidInput(f"Malformed JSON body: {exc}") from exc
     if _depth(parsed) > settings.MAX_JSON_DEPTH:
         raise InvalidInput(f"JSON body is nested deeper than {settings.MAX_JSON_DEPTH} levels")
+    if json_bodies and "json" not in content_type:
+        _declare_json(event)

@@ -107,16 +107,20 @@ def lambda_entry(
     app: HubResolver,
     *,
     public: bool = False,
+    json_bodies: bool = True,
     authenticator: Callable[[str | None], Principal] = authenticate,
 ) -> LambdaHandler:
-    """Wrap a resolver as the Lambda handler: observability, guards, then Basic auth unless public."""
+    """Wrap a resolver as the Lambda handler: observability, guards, then Basic auth unless public.
+
+    `json_bodies=False` is for the few endpoints that take form or binary bodies.
+    """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
-            check_request(event)
+            check_request(event, json_bodies=json_bodies)
             if not public:
                 headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
                 principal = authenticator(headers.get("authorization"))
