@@ -18,6 +18,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Request, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBase, SecurityScheme
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -59,12 +60,26 @@ def error_response(dialect: Dialect, error: HubError) -> Response[str]:
     )
 
 
+def security_schemes() -> dict[str, SecurityScheme]:
+    """Basic userId:apiKey for the public dialects; SigV4 (API Gateway AWS_IAM) for /admin."""
+    return {
+        "basicAuth": HTTPBase(scheme="basic"),
+        "sigv4": APIKey(
+            in_=APIKeyIn.header,
+            name="Authorization",
+            openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
+        ),
+    }
+
+
 class HubResolver(APIGatewayRestResolver):
     """A REST resolver that knows which dialect's error shape its function speaks."""
 
     def __init__(self, dialect: Dialect) -> None:
         super().__init__(enable_validation=True)
         self.dialect = dialect
+        # Routes name these schemes in `security=`; a resolver must declare them to build its schema.
+        self.configure_openapi(title="trackhub", security_schemes=security_schemes())
 
 
 def make_resolver(dialect: Dialect = Dialect.HUB) -> HubResolver:

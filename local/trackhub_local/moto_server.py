@@ -1,0 +1,167 @@
+"""moto's server on loopback, with every request applied atomically.
+
+moto's backends are plain Python objects without locks. Two werkzeug threads handling conditional
+writes for the same key can both pass the condition check before either applies its write, so two
+conflicting TransactWriteItems (or conditional PutItems) would both succeed - which DynamoDB never
+allows. Serialising requests through one lock gives the isolation the real services guarantee.
+
+The one moto call that blocks is an SQS long poll (ReceiveMessage with WaitTimeSeconds > 0): holding
+the lock through it would stall every other request for up to 20 s. Those are rewritten to short polls
+repeated (lock released in between) until a message arrives or the requested wait is over.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
+
+log = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# moto's backends are process-wide, so is the lock that serialises access to them.
+BACKENDS_LOCK = threading.Lock()
+# How often a rewritten long poll looks again; short enough that a poller hardly notices.
+_LONG_POLL_STEP = 0.05
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    """moto's handler without a stderr line per request (the stack logs what matters)."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        log.debug("moto %s: %s", type, message % args if args else message)
+
+
+class _Buffered:
+    """A WSGI response read to the end (so it can be produced inside the lock and inspected)."""
+
+    def __init__(self) -> None:
+        self.status = "500 Internal Server Error"
+        self.headers: list[tuple[str, str]] = []
+        self.body = b""
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
+        self.status, self.headers = status, list(headers)
+        return self._write
+
+    def _write(self, data: bytes) -> None:
+        self.body += data
+
+
+class SerializedApp:
+    """WSGI middleware: one request at a time reaches the wrapped app, in the server's own account."""
+
+    def __init__(
+        self, app: WsgiApp, lock: threading.Lock | None = None, account_id: str | None = None
+    ) -> None:
+        self.app = app
+        self.lock = lock or BACKENDS_LOCK
+        self.account_id = account_id
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if self.account_id is not None:
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
+        long_poll = _as_short_poll(environ)
+        response = self._call(environ) if long_poll is None else self._poll(environ, *long_poll)
+        start_response(response.status, response.headers)
+        return [response.body]
+
+    def _call(self, environ: dict[str, Any]) -> _Buffered:
+        response = _Buffered()
+        with self.lock:
+            result = self.app(environ, response.start_response)
+            try:
+                for chunk in result:
+                    response.body += chunk
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        return response
+
+    def _poll(self, environ: dict[str, Any], wait: float, body: bytes, json_protocol: bool) -> _Buffered:
+        deadline = time.monotonic() + wait
+        while True:
+            attempt = dict(environ)
+            attempt["wsgi.input"] = io.BytesIO(body)
+            attempt["CONTENT_LENGTH"] = str(len(body))
+            response = self._call(attempt)
+            if not response.status.startswith("200") or _has_messages(response.body, json_protocol):
+                return response
+            if time.monotonic() >= deadline:
+                return response
+            time.sleep(_LONG_POLL_STEP)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body: bytes = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)  # whoever reads next still sees the whole body
+    return body
+
+
+def _as_short_poll(environ: dict[str, Any]) -> tuple[float, bytes, bool] | None:
+    """For an SQS ReceiveMessage: (requested wait, the same request with WaitTimeSeconds=0, JSON?)."""
+    if environ.get("HTTP_X_AMZ_TARGET") == "AmazonSQS.ReceiveMessage":
+        payload = json.loads(_read_body(environ) or b"{}")
+        wait = float(payload.get("WaitTimeSeconds") or 0)
+        payload["WaitTimeSeconds"] = 0
+        return wait, json.dumps(payload).encode(), True
+    if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", "") and environ.get("REQUEST_METHOD") == "POST":
+        params = parse_qsl(_read_body(environ).decode("utf-8", "replace"), keep_blank_values=True)
+        if dict(params).get("Action") != "ReceiveMessage":
+            return None
+        wait = float(dict(params).get("WaitTimeSeconds") or 0)
+        params = [(k, v) for k, v in params if k != "WaitTimeSeconds"] + [("WaitTimeSeconds", "0")]
+        return wait, urlencode(params).encode(), False
+    return None
+
+
+def _has_messages(body: bytes, json_protocol: bool) -> bool:
+    if json_protocol:
+        return bool(json.loads(body or b"{}").get("Messages"))
+    return b"<Message>" in body
+
+
+def new_account_id() -> str:
+    return str(100_000_000_000 + secrets.randbelow(900_000_000_000))
+
+
+class MotoServer(ThreadedMotoServer):
+    """ThreadedMotoServer on 127.0.0.1 (port 0 picks a free one) whose app is SerializedApp.
+
+    moto keeps its state in module globals, keyed by account: two servers in one process share it.
+    Each server therefore works in an account of its own (every request is stamped with it), so two
+    stacks in one test process neither see nor collide with each other's tables and queues, and all
+    servers share one lock.
+    """
+
+    def __init__(self, port: int = 0, account_id: str | None = None) -> None:
+        super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
+        self.account_id = account_id or new_account_id()
+
+    def _server_entry(self) -> None:
+        # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped and quiet logging.
+        app = SerializedApp(DomainDispatcherApplication(create_backend_app), BACKENDS_LOCK, self.account_id)
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=_QuietRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever(poll_interval=0.1)  # a quick stop()
+
+    @property
+    def endpoint_url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"

@@ -1,0 +1,168 @@
+"""One OpenAPI document for the whole API, merged from every Api function's own resolver.
+
+`python -m trackhub_local.openapi --out docs/openapi.json [--template template.yaml]` loads each
+function that has an Api event with Powertools' OpenAPIMerge (the shared layer on sys.path) and writes
+the merged document, deterministically (sorted keys, indent 2).
+
+Loading handlers imports the domain package, so that only ever happens in a process of its own: the
+gateway calls `OpenApiSource`, which runs this module as a subprocess once and caches what it printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+from typing import Any
+
+from trackhub_local.template import FunctionSpec, default_template, load_template
+
+TITLE = "trackhub"
+RESOLVER_NAME = "app"
+
+
+def _handler_file(spec: FunctionSpec) -> Path:
+    module = spec.handler.rpartition(".")[0]
+    return spec.code_dir / (module.replace(".", "/") + ".py")
+
+
+def _defines_resolver(path: Path) -> bool:
+    """Whether the module assigns `app` at top level (functions without a resolver are skipped)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in tree.body:
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else [node.target]
+            if isinstance(node, ast.AnnAssign)
+            else []
+        )
+        if any(isinstance(target, ast.Name) and target.id == RESOLVER_NAME for target in targets):
+            return True
+    return False
+
+
+def _security_schemes() -> dict[str, Any]:
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBase
+
+    return {
+        "basicAuth": HTTPBase(scheme="basic"),
+        "sigv4": APIKey(
+            in_=APIKeyIn.header,
+            name="Authorization",
+            openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
+        ),
+    }
+
+
+def build_document(template_path: str | Path) -> dict[str, Any]:
+    """The merged document. Imports every Api handler: call it only in a process of its own."""
+    from aws_lambda_powertools.event_handler.openapi import merge as merge_module
+
+    template = load_template(template_path)
+    functions = sorted(
+        (spec for spec in template.functions.values() if spec.api_events), key=lambda spec: spec.logical_id
+    )
+    for spec in functions:  # each function's layers importable, its variables set (as in its worker)
+        for layer in reversed(spec.layer_dirs):
+            if str(layer) not in sys.path:
+                sys.path.insert(0, str(layer))
+        for name, value in spec.env.items():
+            os.environ.setdefault(name, value)
+    os.environ.update(
+        {
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "AWS_DEFAULT_REGION": template.region,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    schemes = _security_schemes()
+    merger = merge_module.OpenAPIMerge(
+        title=TITLE, description=template.description, security_schemes=schemes, on_conflict="error"
+    )
+    for spec in functions:
+        handler = _handler_file(spec)
+        if _defines_resolver(handler):
+            merger.add_file(handler, resolver_name=RESOLVER_NAME)
+        else:
+            print(f"openapi: {spec.logical_id} has no `{RESOLVER_NAME}` resolver; skipped", file=sys.stderr)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text = merger.get_openapi_json_schema()
+    failures = [str(w.message) for w in caught if "Failed to load" in str(w.message)]
+    if failures:
+        raise RuntimeError("\n".join(failures))
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m trackhub_local.openapi", description=__doc__)
+    parser.add_argument("--out", help="file to write (default: stdout)")
+    parser.add_argument("--template", default=None, help="SAM template (default: template.yaml)")
+    args = parser.parse_args(argv)
+    try:
+        text = render(build_document(args.template or default_template()))
+    except Exception as exc:
+        print(f"openapi: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+class OpenApiSource:
+    """The merged document for the gateway: generated by a subprocess on first use, then cached."""
+
+    def __init__(self, template_path: str | Path, *, timeout: float = 120.0) -> None:
+        self.template_path = Path(template_path).resolve()
+        self.timeout = timeout
+        self._lock = threading.Lock()
+        self._document: bytes | None = None
+
+    def __call__(self) -> bytes:
+        with self._lock:  # concurrent first requests wait for one generation
+            if self._document is None:
+                self._document = self._generate()
+            return self._document
+
+    def _generate(self) -> bytes:
+        from trackhub_local.workers import base_environment
+
+        with tempfile.TemporaryDirectory(prefix="trackhub-openapi-") as directory:
+            out = Path(directory) / "openapi.json"
+            command = [sys.executable, "-m", "trackhub_local.openapi", "--template", str(self.template_path)]
+            completed = subprocess.run(  # noqa: S603 - our own interpreter and module
+                [*command, "--out", str(out)],
+                env=base_environment(),
+                cwd=self.template_path.parent,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                check=False,
+            )
+            if completed.returncode != 0:
+                raise RuntimeError(completed.stderr.strip()[-2000:] or f"exit status {completed.returncode}")
+            return out.read_bytes()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
