@@ -5,28 +5,19 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from hubtest.localhub import Hub
 
 from trackhub_local.stack import LocalStack
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    local = LocalStack(ROOT / "template.yaml", port=0, log_file=tmp_path_factory.mktemp("logs") / "fn.log")
-    local.start()
-    try:
-        local.wait_ready(timeout=30)
-        yield local
-    finally:
-        local.stop()
+@pytest.fixture
+def stack(hub: Hub) -> LocalStack:
+    return hub.stack
 
 
 def _get(url: str) -> tuple[int, Any]:
