@@ -49,19 +49,6 @@ def _defines_resolver(path: Path) -> bool:
     return False
 
 
-def _security_schemes() -> dict[str, Any]:
-    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBase
-
-    return {
-        "basicAuth": HTTPBase(scheme="basic"),
-        "sigv4": APIKey(
-            in_=APIKeyIn.header,
-            name="Authorization",
-            openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
-        ),
-    }
-
-
 def build_document(template_path: str | Path) -> dict[str, Any]:
     """The merged document. Imports every Api handler: call it only in a process of its own."""
     from aws_lambda_powertools.event_handler.openapi import merge as merge_module
@@ -85,10 +72,8 @@ def build_document(template_path: str | Path) -> dict[str, Any]:
             "AWS_EC2_METADATA_DISABLED": "true",
         }
     )
-    schemes = _security_schemes()
-    merger = merge_module.OpenAPIMerge(
-        title=TITLE, description=template.description, security_schemes=schemes, on_conflict="error"
-    )
+    # Security schemes come from the resolvers themselves (declared where their routes use them).
+    merger = merge_module.OpenAPIMerge(title=TITLE, description=template.description, on_conflict="error")
     for spec in functions:
         handler = _handler_file(spec)
         if _defines_resolver(handler):

@@ -55,3 +55,11 @@ def test_the_local_package_never_imports_the_domain() -> None:
     command = [sys.executable, "-c", probe]
     completed = subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)  # noqa: S603
     assert completed.stdout.strip() == "[]"
+
+
+def test_the_exported_document_in_docs_is_current(tmp_path: Path) -> None:
+    """docs/openapi.json is what `make openapi` writes today (re-run it after changing a route)."""
+    out = tmp_path / "openapi.json"
+    command = [sys.executable, "-m", "trackhub_local.openapi", "--template", str(ROOT / "template.yaml")]
+    subprocess.run([*command, "--out", str(out)], check=True, timeout=120, capture_output=True)  # noqa: S603
+    assert out.read_text(encoding="utf-8") == (ROOT / "docs" / "openapi.json").read_text(encoding="utf-8")
