@@ -332,6 +332,91 @@ class AdminClient:
     def revoke_subscription(self, program_id: str, publisher_program_id: str) -> None:
         self.request("DELETE", _path("admin", "subscriptions", program_id, publisher_program_id))
 
+    # -------------------------------------------------------------- web tracking
+    def create_pathway(self, account_id: str, name: str, pathway_id: str | None = None) -> JsonObject:
+        """A pathway {ID, name}; the ID is generated (PW-XXXX-XXXX) when omitted."""
+        body: JsonObject = {"name": name}
+        if pathway_id is not None:
+            body["ID"] = pathway_id
+        return self._object("POST", _path("admin", "accounts", account_id, "pathways"), body)
+
+    def list_pathways(self, account_id: str) -> JsonObject:
+        return self._object("GET", _path("admin", "accounts", account_id, "pathways"))
+
+    def create_activity(
+        self, account_id: str, pathway_id: str, activity_id: str, name: str, url: str
+    ) -> JsonObject:
+        """A web activity; `activity_id` is its API identifier (activity_ID on push)."""
+        body = {"ID": activity_id, "name": name, "url": url}
+        path = _path("admin", "accounts", account_id, "pathways", pathway_id, "activities")
+        return self._object("POST", path, body)
+
+    def list_activities(self, account_id: str, pathway_id: str) -> JsonObject:
+        path = _path("admin", "accounts", account_id, "pathways", pathway_id, "activities")
+        return self._object("GET", path)
+
+    def create_user(self, account_id: str, email: str, firstname: str = "", lastname: str = "") -> JsonObject:
+        """A web tracking user with its userToken."""
+        body = {"email": email, "firstname": firstname, "lastname": lastname}
+        return self._object("POST", _path("admin", "accounts", account_id, "users"), body)
+
+    def list_users(self, account_id: str) -> JsonObject:
+        return self._object("GET", _path("admin", "accounts", account_id, "users"))
+
+    def create_launch(
+        self,
+        account_id: str,
+        pathway_id: str,
+        activity_id: str,
+        *,
+        user_id: str | None = None,
+        email: str | None = None,
+        ttl_seconds: int | None = None,
+    ) -> JsonObject:
+        """{launchUrl, webToken, userToken, expiresAt} for a user (by userId or email) on an activity."""
+        body: JsonObject = {"pathwayId": pathway_id, "activityId": activity_id}
+        optional = {"userId": user_id, "email": email, "ttlSeconds": ttl_seconds}
+        body.update({name: value for name, value in optional.items() if value is not None})
+        return self._object("POST", _path("admin", "accounts", account_id, "launches"), body)
+
+    # -------------------------------------------------------------- collector
+    def create_tracking_code(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        tracking_code: str | None = None,
+        open: bool = True,
+        allow_anonymous: bool = True,
+        participants: Sequence[str] | None = None,
+    ) -> JsonObject:
+        """A collector tracking code {trackingCode, open, allowAnonymous, participants, ...}."""
+        body: JsonObject = {"name": name, "open": open, "allowAnonymous": allow_anonymous}
+        if tracking_code is not None:
+            body["trackingCode"] = tracking_code
+        if participants is not None:
+            body["participants"] = list(participants)
+        return self._object("POST", _path("admin", "accounts", account_id, "tracking-codes"), body)
+
+    def list_tracking_codes(self, account_id: str) -> JsonObject:
+        return self._object("GET", _path("admin", "accounts", account_id, "tracking-codes"))
+
+    def update_tracking_code(self, account_id: str, tracking_code: str, **changes: Any) -> JsonObject:
+        """changes: open, allowAnonymous, participants, anyParticipant (only those given change)."""
+        path = _path("admin", "accounts", account_id, "tracking-codes", tracking_code)
+        return self._object("PATCH", path, {k: v for k, v in changes.items() if v is not None})
+
+    def put_jwt_settings(self, account_id: str, settings: Mapping[str, Any]) -> JsonObject:
+        """{algorithm: HS256|RS256, secret | publicKey | jwksUrl, issuer?, audience?, usernameClaim?}."""
+        return self._object("PUT", _path("admin", "accounts", account_id, "jwt-settings"), dict(settings))
+
+    def get_jwt_settings(self, account_id: str) -> JsonObject:
+        return self._object("GET", _path("admin", "accounts", account_id, "jwt-settings"))
+
+    def redrive_webhooks(self) -> JsonObject:
+        """Move parked webhook deliveries from the dead-letter queue back to work: {redriven, dropped}."""
+        return self._object("POST", _path("admin", "webhooks", "redrive"))
+
     # -------------------------------------------------------------- signing
     def _botocore_session(self) -> botocore.session.Session:
         if self._session is None:

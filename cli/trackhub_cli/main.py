@@ -103,8 +103,198 @@ RESOURCES = {
     "keys": "API keys (HTTP Basic userId:apiKey)",
     "programs": "event-store programs of an account",
     "subscriptions": "which programs a program may read",
+    "pathways": "web tracking pathways of an account",
+    "activities": "web activities of a pathway (the API identifier is activity_ID)",
+    "users": "web tracking users of an account (each with a userToken)",
+    "launches": "enrol a user on a web activity: a launch URL with a webToken",
+    "tracking-codes": "collector tracking codes (RAGE start/track) of an account",
+    "jwt-settings": "how the collector verifies an account's players' JWTs (Bearer on start)",
+    "webhooks": "webhook deliveries parked in the dead-letter queue after ten attempts",
 }
 ACCOUNT = arg("--account", required=True, metavar="ACCOUNT_ID")
+PATHWAY = arg("--pathway", required=True, metavar="PATHWAY_ID")
+
+
+def _read_file(path: str | None) -> str | None:
+    if path is None:
+        return None
+    if path == "-":
+        return sys.stdin.read().strip()
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def _put_jwt_settings(client: AdminClient, args: argparse.Namespace) -> Any:
+    """Secrets and keys come from files (or stdin with '-'): a flag would show in `ps`."""
+    settings = {
+        "algorithm": args.algorithm,
+        "secret": _read_file(args.secret_file),
+        "publicKey": _read_file(args.public_key_file),
+        "jwksUrl": args.jwks_url,
+        "issuer": args.issuer,
+        "audience": args.audience,
+        "usernameClaim": args.username_claim,
+    }
+    return client.put_jwt_settings(args.account, {k: v for k, v in settings.items() if v is not None})
+
+
+def _update_tracking_code(client: AdminClient, args: argparse.Namespace) -> Any:
+    return client.update_tracking_code(
+        args.account,
+        args.tracking_code,
+        open=args.open,
+        allowAnonymous=args.allow_anonymous,
+        participants=args.participant,
+        anyParticipant=True if args.any_participant else None,
+    )
+
+
+_BOOL = {"choices": ["true", "false"], "type": str}
+
+
+def _bool(value: str | None) -> bool | None:
+    return None if value is None else value == "true"
+
+
+COLLECTOR_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "tracking-codes",
+        "create",
+        "create a tracking code (open, anonymous players allowed unless told otherwise)",
+        lambda c, a: c.create_tracking_code(
+            a.account,
+            a.name,
+            tracking_code=a.code,
+            open=not a.closed,
+            allow_anonymous=not a.no_anonymous,
+            participants=a.participant,
+        ),
+        (
+            ACCOUNT,
+            arg("--name", required=True),
+            arg("--code", help="4-64 of A-Z, a-z, 0-9, '_', '-' (generated when omitted)"),
+            arg("--closed", action="store_true", help="start closed (starts answer 412)"),
+            arg("--no-anonymous", action="store_true", help="only identified players (JWT) may start"),
+            arg("--participant", action="append", help="repeatable: a username admitted without anonymous"),
+        ),
+    ),
+    Command(
+        "tracking-codes",
+        "list",
+        "list an account's tracking codes",
+        lambda c, a: c.list_tracking_codes(a.account),
+        (ACCOUNT,),
+    ),
+    Command(
+        "tracking-codes",
+        "update",
+        "open or close a tracking code, or change who may join",
+        lambda c, a: _update_tracking_code(
+            c,
+            argparse.Namespace(
+                account=a.account,
+                tracking_code=a.tracking_code,
+                open=_bool(a.open),
+                allow_anonymous=_bool(a.allow_anonymous),
+                participant=a.participant,
+                any_participant=a.any_participant,
+            ),
+        ),
+        (
+            ACCOUNT,
+            arg("tracking_code", metavar="TRACKING_CODE"),
+            arg("--open", **_BOOL),
+            arg("--allow-anonymous", **_BOOL),
+            arg("--participant", action="append", help="repeatable: replaces the participant list"),
+            arg("--any-participant", action="store_true", help="drop the participant list"),
+        ),
+    ),
+    Command(
+        "jwt-settings",
+        "put",
+        "set how players' JWTs are verified (HS256 secret, or RS256 public key / JWKS URL)",
+        _put_jwt_settings,
+        (
+            ACCOUNT,
+            arg("--algorithm", required=True, choices=["HS256", "RS256"]),
+            arg("--secret-file", help="HS256: file holding the shared secret ('-': stdin)"),
+            arg("--public-key-file", help="RS256: PEM public key file ('-': stdin)"),
+            arg("--jwks-url", help="RS256: https URL of a JWKS"),
+            arg("--issuer"),
+            arg("--audience"),
+            arg("--username-claim", help="claim holding the username (default sub)"),
+        ),
+    ),
+    Command(
+        "jwt-settings",
+        "get",
+        "show an account's JWT settings (never the secret)",
+        lambda c, a: c.get_jwt_settings(a.account),
+        (ACCOUNT,),
+    ),
+)
+
+WEBTRACKING_COMMANDS: tuple[Command, ...] = (
+    Command(
+        "pathways",
+        "create",
+        "create a pathway",
+        lambda c, a: c.create_pathway(a.account, a.name, a.id),
+        (ACCOUNT, arg("--name", required=True), arg("--id", help="generated (PW-XXXX-XXXX) when omitted")),
+    ),
+    Command(
+        "pathways", "list", "list an account's pathways", lambda c, a: c.list_pathways(a.account), (ACCOUNT,)
+    ),
+    Command(
+        "activities",
+        "create",
+        "create a web activity in a pathway",
+        lambda c, a: c.create_activity(a.account, a.pathway, a.id, a.name, a.url),
+        (
+            ACCOUNT,
+            PATHWAY,
+            arg("--id", required=True, metavar="ACTIVITY_ID", help="the API identifier (activity_ID)"),
+            arg("--name", required=True),
+            arg("--url", required=True, help="http(s) URL the user is sent to"),
+        ),
+    ),
+    Command(
+        "activities",
+        "list",
+        "list a pathway's web activities",
+        lambda c, a: c.list_activities(a.account, a.pathway),
+        (ACCOUNT, PATHWAY),
+    ),
+    Command(
+        "users",
+        "create",
+        "create a user (email unique in the account)",
+        lambda c, a: c.create_user(a.account, a.email, a.firstname, a.lastname),
+        (
+            ACCOUNT,
+            arg("--email", required=True),
+            arg("--firstname", default=""),
+            arg("--lastname", default=""),
+        ),
+    ),
+    Command("users", "list", "list an account's users", lambda c, a: c.list_users(a.account), (ACCOUNT,)),
+    Command(
+        "launches",
+        "create",
+        "launch a user on an activity: prints launchUrl, webToken (shown once), userToken, expiresAt",
+        lambda c, a: c.create_launch(
+            a.account, a.pathway, a.activity, user_id=a.user_id, email=a.email, ttl_seconds=a.ttl_seconds
+        ),
+        (
+            ACCOUNT,
+            PATHWAY,
+            arg("--activity", required=True, metavar="ACTIVITY_ID"),
+            arg("--user-id", help="the user, by id ..."),
+            arg("--email", help="... or by email"),
+            arg("--ttl-seconds", type=int, help="webToken lifetime (default: the stack's, 7 days)"),
+        ),
+    ),
+)
 PROGRAM = arg("--program", required=True, metavar="PROGRAM_ID", help="the subscriber program")
 PUBLISHER = arg("--publisher", required=True, metavar="PROGRAM_ID", help="the program it reads")
 
@@ -190,6 +380,14 @@ COMMANDS: tuple[Command, ...] = (
         "stop --program reading --publisher",
         _revoke_subscription,
         (PROGRAM, PUBLISHER),
+    ),
+    *WEBTRACKING_COMMANDS,
+    *COLLECTOR_COMMANDS,
+    Command(
+        "webhooks",
+        "redrive",
+        "re-queue every parked webhook delivery of the dead-letter queue (ten fresh attempts)",
+        lambda c, a: c.redrive_webhooks(),
     ),
     Command(
         "whoami",

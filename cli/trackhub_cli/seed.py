@@ -12,8 +12,12 @@ Each step below adds one part of it; a later feature adds a step to STEPS:
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+import jwt
 
 from trackhub.auth.scopes import EVERY_NON_ADMIN_SCOPE, EventRight, program_scope
 from trackhub_cli.client import AdminClient
@@ -76,7 +80,61 @@ def _outsider(client: AdminClient, demo: Demo) -> None:
     demo["outsider"] = {"programId": OUTSIDER_PROGRAM, **key, "accountId": account["accountId"]}
 
 
-STEPS: tuple[Step, ...] = (_demo_account, _demo_key, _publisher, _subscriber, _outsider)
+DEMO_PATHWAY = {"ID": "PW-DEMO-0001", "name": "Demo Pathway"}
+DEMO_ACTIVITY = {
+    "ID": "course-42",
+    "name": "Intro course",
+    "url": "https://lms.example.com/course/42?lang=en",
+}
+DEMO_LEARNER = {"email": "learner@example.com", "firstname": "Demo", "lastname": "Learner"}
+
+
+def _web_tracking(client: AdminClient, demo: Demo) -> None:
+    """A pathway with one web activity, a learner launched on it, and an outsider platform key."""
+    pathway = client.create_pathway(DEMO_ACCOUNT, DEMO_PATHWAY["name"], DEMO_PATHWAY["ID"])
+    spec = DEMO_ACTIVITY
+    activity = client.create_activity(DEMO_ACCOUNT, pathway["ID"], spec["ID"], spec["name"], spec["url"])
+    user = client.create_user(DEMO_ACCOUNT, **DEMO_LEARNER)
+    launched = client.create_launch(DEMO_ACCOUNT, pathway["ID"], activity["ID"], user_id=user["userId"])
+    demo["pathway"] = {"ID": pathway["ID"], "name": pathway["name"]}
+    demo["activity"] = {"ID": activity["ID"], "name": activity["name"], "url": activity["url"]}
+    demo["learner"] = {"userId": user["userId"], "email": user["email"]}
+    demo["launchUrl"] = launched["launchUrl"]
+    demo["webToken"] = launched["webToken"]
+    demo["userToken"] = launched["userToken"]
+    # The outsider's own platform key: another account's valid webtracking key finds none of demo's tokens.
+    demo["outsiderWebtracking"] = _key(client, OUTSIDER_ACCOUNT, ["webtracking"], "outsider: web tracking")
+
+
+DEMO_JWT_USER = "demo-player"
+DEMO_JWT_TTL_SECONDS = 30 * 24 * 3600  # long enough for a dev session
+
+
+def _collector(client: AdminClient, demo: Demo) -> None:
+    """An open and a closed tracking code, HS256 JWT settings, and a Bearer token for a demo player.
+
+    The HS256 secret exists only in the parameter store (and here, to sign the demo token).
+    """
+    secret = secrets.token_urlsafe(48)
+    client.put_jwt_settings(DEMO_ACCOUNT, {"algorithm": "HS256", "secret": secret})
+    demo["trackingCode"] = client.create_tracking_code(DEMO_ACCOUNT, "Demo game")["trackingCode"]
+    closed = client.create_tracking_code(DEMO_ACCOUNT, "Demo game (closed)", open=False)
+    demo["closedTrackingCode"] = closed["trackingCode"]
+    now = int(time.time())
+    claims = {"sub": DEMO_JWT_USER, "iat": now, "exp": now + DEMO_JWT_TTL_SECONDS}
+    demo["jwt"] = jwt.encode(claims, secret, algorithm="HS256")
+    demo["jwtUser"] = DEMO_JWT_USER
+
+
+STEPS: tuple[Step, ...] = (
+    _demo_account,
+    _demo_key,
+    _publisher,
+    _subscriber,
+    _outsider,
+    _web_tracking,
+    _collector,
+)
 
 
 def seed_demo(base_url: str, *, steps: Sequence[Step] = STEPS, timeout: float = 10.0) -> Demo:

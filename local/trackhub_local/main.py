@@ -7,6 +7,7 @@ Environment:
     HUB_LOG_FILE   function logs go here instead of stderr
     HUB_SEED       "module:callable" run as seed(base_url) -> dict once the stack is up
                    (default trackhub_cli.seed:seed_demo)
+    WEBHOOK_ALLOW_NETWORKS, WEBHOOK_RETRY_SCHEDULE, SSL_CERT_FILE   passed to every function when set
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from trackhub_local.stack import LocalStack
 from trackhub_local.template import default_template
 
 DEFAULT_SEED = "trackhub_cli.seed:seed_demo"
+# Shell variables handed to every function when set (nothing else of the shell reaches a function):
+# e.g. `WEBHOOK_ALLOW_NETWORKS=127.0.0.0/8 make run` lets webhooks reach a receiver on this machine.
+PASSED_THROUGH = ("WEBHOOK_ALLOW_NETWORKS", "WEBHOOK_RETRY_SCHEDULE", "SSL_CERT_FILE")
 log = logging.getLogger("trackhub_local")
 
 
@@ -92,6 +96,10 @@ def banner(base_url: str, demo: Mapping[str, Any], demo_file: Path) -> str:
     return "\n".join(lines)
 
 
+def passed_through(environ: Mapping[str, str]) -> dict[str, str]:
+    return {name: environ[name] for name in PASSED_THROUGH if name in environ}
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     port = int(os.environ.get("HUB_PORT", "3000"))
@@ -108,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    stack = LocalStack(template, port, log_file=log_file)
+    stack = LocalStack(template, port, log_file=log_file, env_overrides=passed_through(os.environ))
     try:
         stack.start()
         stack.wait_ready()

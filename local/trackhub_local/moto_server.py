@@ -26,6 +26,8 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from trackhub_local.moto_patches import keep_stream_shards_on_rollback
+
 log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -151,6 +153,7 @@ class MotoServer(ThreadedMotoServer):
     def __init__(self, port: int = 0, account_id: str | None = None) -> None:
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self.account_id = account_id or new_account_id()
+        keep_stream_shards_on_rollback()  # streams keep flowing after a cancelled transaction
 
     def _server_entry(self) -> None:
         # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped and quiet logging.

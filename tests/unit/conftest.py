@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
-import pytest
-from moto import mock_aws
+# Powertools reads these when trackhub.observability is first imported, which may be at collection
+# time (a test module importing a service), before any fixture runs: set them first.
+POWERTOOLS_ENV = {
+    "POWERTOOLS_SERVICE_NAME": "trackhub",
+    "POWERTOOLS_METRICS_NAMESPACE": "trackhub",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+for _name, _value in POWERTOOLS_ENV.items():
+    os.environ.setdefault(_name, _value)
 
-from trackhub.config import reset_settings
-from trackhub.storage.clients import reset_clients
+import boto3  # noqa: E402 - after the Powertools environment
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from trackhub.config import reset_settings  # noqa: E402
+from trackhub.storage.clients import reset_clients  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
 # Environment variable each function reads for a table, by the table's logical id in the template.
-TABLE_ENV = {"TenancyTable": "TENANCY_TABLE_NAME", "EventsTable": "EVENTS_TABLE_NAME"}
+TABLE_ENV = {
+    "TenancyTable": "TENANCY_TABLE_NAME",
+    "EventsTable": "EVENTS_TABLE_NAME",
+    "WebTrackingTable": "WEBTRACKING_TABLE_NAME",
+    "WebhooksTable": "WEBHOOKS_TABLE_NAME",
+    "CollectorTable": "COLLECTOR_TABLE_NAME",
+    "StatementsTable": "STATEMENTS_TABLE_NAME",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -27,10 +46,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
-        "POWERTOOLS_SERVICE_NAME": "trackhub",
-        "POWERTOOLS_METRICS_NAMESPACE": "trackhub",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
+        **POWERTOOLS_ENV,
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
@@ -55,7 +71,8 @@ def hub_tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
 
 
 def create_template_tables(client: Any) -> dict[str, str]:
-    from trackhub_local.resources import create_tables
-    from trackhub_local.template import load_template
+    from hubtest.template import project_template
 
-    return dict(create_tables(client, load_template(ROOT / "template.yaml")))
+    from trackhub_local.resources import create_tables
+
+    return dict(create_tables(client, project_template()))

@@ -92,7 +92,7 @@ class FakeServer:
                 else:
                     self.wfile.write(payload)
 
-            do_GET = do_POST = do_DELETE = do_PUT = _handle
+            do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
 
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 pass
@@ -139,6 +139,8 @@ class FakeAdmin:
         self.programs: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, dict[str, Any]] = {}  # by userId, secrets included
         self.subscriptions: list[tuple[str, str]] = []
+        self.tracking_codes: dict[str, dict[str, Any]] = {}
+        self.jwt_settings: dict[str, dict[str, Any]] = {}
         self._ids = count(1)
 
     def __call__(self, request: Recorded) -> Reply:
@@ -152,7 +154,67 @@ class FakeAdmin:
             return self._create_program(match.group(1), body)
         if request.method == "POST" and route == "/admin/subscriptions":
             return self._create_subscription(body)
+        if request.method == "POST" and (reply := self._web_tracking(route, body)) is not None:
+            return reply
+        if (reply := self._collector(request.method, route, body)) is not None:
+            return reply
         return _error(404, "not_found", "Not found")
+
+    def _collector(self, method: str, route: str, body: dict[str, Any]) -> Reply | None:
+        """Tracking codes and JWT settings; the JWT secret is kept so tests can check signatures."""
+        match = re.fullmatch(r"/admin/accounts/([^/]+)/(tracking-codes|jwt-settings)(?:/([^/]+))?", route)
+        if match is None:
+            return None
+        account, kind, code = match.groups()
+        if account not in self.accounts:
+            return _error(404, "not_found", f"account {account!r} not found")
+        if kind == "jwt-settings":
+            if method == "PUT":
+                self.jwt_settings[account] = body
+            settings = self.jwt_settings.get(account)
+            if settings is None:
+                return _error(404, "not_found", "no JWT settings")
+            public = {k: v for k, v in settings.items() if k != "secret"}
+            return Reply(200, {"accountId": account, **public, "hasSecret": "secret" in settings})
+        if method == "POST":
+            created = {"trackingCode": body.get("trackingCode") or f"code{next(self._ids):04d}", **body}
+            self.tracking_codes[created["trackingCode"]] = {**created, "accountId": account}
+            return Reply(201, self.tracking_codes[created["trackingCode"]])
+        if method == "PATCH" and code in self.tracking_codes:
+            self.tracking_codes[code].update(body)
+            return Reply(200, self.tracking_codes[code])
+        if method == "GET" and code is None:
+            codes = [c for c in self.tracking_codes.values() if c["accountId"] == account]
+            return Reply(200, {"trackingCodes": codes})
+        return None
+
+    def _web_tracking(self, route: str, body: dict[str, Any]) -> Reply | None:
+        """Pathways, activities, users and launches, echoed with the ids and tokens the hub would add."""
+        match = re.fullmatch(r"/admin/accounts/([^/]+)/(pathways|users|launches)", route) or re.fullmatch(
+            r"/admin/accounts/([^/]+)/pathways/([^/]+)/(activities)", route
+        )
+        if match is None:
+            return None
+        if match.group(1) not in self.accounts:
+            return _error(404, "not_found", f"account {match.group(1)!r} not found")
+        kind = match.groups()[-1]
+        if kind == "pathways":
+            return Reply(201, {"ID": body.get("ID") or f"PW-{next(self._ids):04d}-FAKE", **body})
+        if kind == "activities":
+            return Reply(201, {**body, "pathwayId": match.group(2)})
+        if kind == "users":
+            user_id = "US-" + str(body["email"]).split("@")[0].upper()
+            return Reply(201, {"userId": user_id, "userToken": f"usertoken-of-{user_id}", **body})
+        token = f"webtoken-for-{body.get('userId')}"
+        return Reply(
+            201,
+            {
+                "launchUrl": f"https://lms.example.com/course/42?lang=en&webToken={token}",
+                "webToken": token,
+                "userToken": "usertoken-of-" + str(body.get("userId")),
+                "expiresAt": CREATED_AT,
+            },
+        )
 
     def _create_account(self, body: dict[str, Any]) -> Reply:
         account_id = body.get("accountId") or f"a{next(self._ids):08x}"

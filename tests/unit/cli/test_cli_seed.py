@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 import pytest
 from cli_fakes import FakeAdmin, FakeServer
 
@@ -11,6 +12,52 @@ from trackhub_cli.client import AdminApiError, AdminClient
 from trackhub_cli.seed import STEPS, seed_demo
 
 EVERY_NON_ADMIN_SCOPE = ["events:publish:*", "events:read:*", "webtracking", "collector", "webhooks"]
+DEMO_ACTIVITY = {
+    "ID": "course-42",
+    "name": "Intro course",
+    "url": "https://lms.example.com/course/42?lang=en",
+}
+
+
+class _Hs256Settings:
+    """Equal to JWT settings with an HS256 secret the seed made up (random, so not known here)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, dict) and other.get("algorithm") == "HS256" and len(other["secret"]) >= 32
+
+
+COLLECTOR_CALLS = [
+    ("PUT", "/admin/accounts/demo/jwt-settings", _Hs256Settings()),
+    (
+        "POST",
+        "/admin/accounts/demo/tracking-codes",
+        {"name": "Demo game", "open": True, "allowAnonymous": True},
+    ),
+    (
+        "POST",
+        "/admin/accounts/demo/tracking-codes",
+        {"name": "Demo game (closed)", "open": False, "allowAnonymous": True},
+    ),
+]
+WEB_TRACKING_CALLS = [
+    ("POST", "/admin/accounts/demo/pathways", {"name": "Demo Pathway", "ID": "PW-DEMO-0001"}),
+    ("POST", "/admin/accounts/demo/pathways/PW-DEMO-0001/activities", DEMO_ACTIVITY),
+    (
+        "POST",
+        "/admin/accounts/demo/users",
+        {"email": "learner@example.com", "firstname": "Demo", "lastname": "Learner"},
+    ),
+    (
+        "POST",
+        "/admin/accounts/demo/launches",
+        {"pathwayId": "PW-DEMO-0001", "activityId": "course-42", "userId": "US-LEARNER"},
+    ),
+    (
+        "POST",
+        "/admin/accounts/outsider/keys",
+        {"scopes": ["webtracking"], "description": "outsider: web tracking"},
+    ),
+]
 
 
 @pytest.fixture
@@ -54,6 +101,8 @@ def test_seed_makes_the_demo_tenants_in_order(server: FakeServer, admin: FakeAdm
                 "description": "outsider: OUT-PROG",
             },
         ),
+        *WEB_TRACKING_CALLS,
+        *COLLECTOR_CALLS,
     ]
     # The outsider reads nothing of the demo account, and the demo subscriber reads only its own account.
     assert admin.subscriptions == [
@@ -70,6 +119,10 @@ def test_seed_returns_the_demo_file(server: FakeServer, admin: FakeAdmin) -> Non
         (key,) = [k for k in admin.keys.values() if k["accountId"] == account and k["scopes"] == scopes]
         return {"userId": key["userId"], "apiKey": key["apiKey"]}
 
+    def code_named(name: str) -> str:
+        (code,) = [c for c, v in admin.tracking_codes.items() if v["name"] == name]
+        return code
+
     assert demo == {
         "baseUrl": server.url,
         "accountId": "demo",
@@ -85,7 +138,20 @@ def test_seed_returns_the_demo_file(server: FakeServer, admin: FakeAdmin) -> Non
             "accountId": "outsider",
         },
         "hubPrograms": {"webtracking": "demo-webtracking", "collector": "demo-collector"},
+        "pathway": {"ID": "PW-DEMO-0001", "name": "Demo Pathway"},
+        "activity": DEMO_ACTIVITY,
+        "learner": {"userId": "US-LEARNER", "email": "learner@example.com"},
+        "launchUrl": "https://lms.example.com/course/42?lang=en&webToken=webtoken-for-US-LEARNER",
+        "webToken": "webtoken-for-US-LEARNER",
+        "userToken": "usertoken-of-US-LEARNER",
+        "outsiderWebtracking": key_of("outsider", ["webtracking"]),
+        "trackingCode": code_named("Demo game"),
+        "closedTrackingCode": code_named("Demo game (closed)"),
+        "jwt": demo["jwt"],  # checked below against the secret the hub was given
+        "jwtUser": "demo-player",
     }
+    claims = jwt.decode(demo["jwt"], admin.jwt_settings["demo"]["secret"], algorithms=["HS256"])
+    assert claims["sub"] == "demo-player" and claims["exp"] - claims["iat"] >= 7 * 24 * 3600
     # Four distinct keys, each a secret the fake issued once
     assert len({demo[k]["apiKey"] for k in ("apiKey", "publisher", "subscriber", "outsider")}) == 4
 

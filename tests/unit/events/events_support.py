@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from hubtest.apigw import api_event, basic
 from hubtest.functions import Reply, invoke
+from hubtest.template import project_template
 
 from trackhub.tenancy import service as tenancy
 
@@ -26,9 +27,8 @@ TABLE_ENV = {"TenancyTable": "TENANCY_TABLE_NAME", "EventsTable": "EVENTS_TABLE_
 def _table_requests() -> tuple[dict[str, Any], ...]:
     """CreateTable requests for the template's tables, via the local stack's own template reader."""
     from trackhub_local.resources import table_request
-    from trackhub_local.template import load_template
 
-    template = load_template(ROOT / "template.yaml")
+    template = project_template()
     return tuple(
         {"LogicalId": logical_id, **table_request(spec.name, spec.properties)}
         for logical_id, spec in template.tables.items()

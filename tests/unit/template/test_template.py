@@ -129,3 +129,11 @@ def test_the_layer_is_built_by_sam_and_every_function_uses_it() -> None:
     assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
     assert function_globals["Runtime"] == "python3.11" and function_globals["Tracing"] == "Active"
     assert all("Layers" not in f["Properties"] for f in FUNCTIONS.values())
+
+
+def test_health_watches_every_table_of_the_template() -> None:
+    tables = {k for k, v in RESOURCES.items() if v["Type"] == "AWS::DynamoDB::Table"}
+    props = FUNCTIONS["HealthFunction"]["Properties"]
+    assert _data_refs(props["Environment"]) == tables
+    (statement,) = props["Policies"][0]["Statement"]
+    assert statement["Action"] == "dynamodb:DescribeTable"

@@ -24,6 +24,11 @@ class HubPrograms(_Domain):
     collector: str
 
 
+def hub_programs_of(account_id: str) -> HubPrograms:
+    """The program ids under which the hub publishes an account's own events (one per hub part)."""
+    return HubPrograms(webtracking=f"{account_id}-webtracking", collector=f"{account_id}-collector")
+
+
 class Account(_Domain):
     account_id: str
     name: str

@@ -9,10 +9,11 @@ from trackhub.auth.scopes import ALL_PROGRAMS, parse_program_scope
 from trackhub.errors import Conflict, InvalidInput, NotFound
 from trackhub.storage.items import utc_now
 from trackhub.tenancy import repository
-from trackhub.tenancy.models import Account, ApiKey, HubPrograms, Program, Status, Subscription
+from trackhub.tenancy.models import Account, ApiKey, Program, Status, Subscription, hub_programs_of
 
 
-def _active_account(account_id: str) -> Account:
+def active_account(account_id: str) -> Account:
+    """The account, for provisioning under it: 404 when unknown, 409 when revoked."""
     account = repository.get_account(account_id)
     if account is None:
         raise NotFound(f"account {account_id!r} not found")
@@ -32,7 +33,7 @@ def _active_program(program_id: str, field: str) -> Program:
 def create_account(name: str, account_id: str | None) -> Account:
     account_id = account_id or f"a{secrets.token_hex(4)}"
     now = utc_now()
-    hub = HubPrograms(webtracking=f"{account_id}-webtracking", collector=f"{account_id}-collector")
+    hub = hub_programs_of(account_id)
     account = Account(
         account_id=account_id, name=name, status=Status.ACTIVE, created_at=now, hub_programs=hub
     )
@@ -67,7 +68,7 @@ def revoke_account(account_id: str) -> Account:
 # ------------------------------------------------------------------ keys
 def create_key(account_id: str, scopes: list[str], description: str) -> tuple[ApiKey, str]:
     """Return the stored key and its secret; the secret exists nowhere else afterwards."""
-    _active_account(account_id)
+    active_account(account_id)
     for scope in scopes:
         parsed = parse_program_scope(scope)
         if parsed and parsed[1] != ALL_PROGRAMS:
@@ -89,7 +90,7 @@ def create_key(account_id: str, scopes: list[str], description: str) -> tuple[Ap
 
 
 def list_keys(account_id: str) -> list[ApiKey]:
-    _existing_account(account_id)
+    existing_account(account_id)
     return repository.list_keys(account_id)
 
 
@@ -97,7 +98,8 @@ def revoke_key(account_id: str, user_id: str) -> ApiKey:
     return repository.revoke_key(account_id, user_id)
 
 
-def _existing_account(account_id: str) -> Account:
+def existing_account(account_id: str) -> Account:
+    """The account, revoked or not (listings still show what a revoked account held): 404 when unknown."""
     account = repository.get_account(account_id)
     if account is None:
         raise NotFound(f"account {account_id!r} not found")
@@ -106,7 +108,7 @@ def _existing_account(account_id: str) -> Account:
 
 # ------------------------------------------------------------------ programs
 def create_program(account_id: str, program_id: str, name: str) -> Program:
-    _active_account(account_id)
+    active_account(account_id)
     program = Program(
         program_id=program_id,
         account_id=account_id,
@@ -120,7 +122,7 @@ def create_program(account_id: str, program_id: str, name: str) -> Program:
 
 
 def list_programs(account_id: str) -> list[Program]:
-    _existing_account(account_id)
+    existing_account(account_id)
     return repository.list_programs(account_id)
 
 

@@ -1,0 +1,20 @@
+"""GET /admin/accounts/{accountId}/tracking-codes: an account's collector tracking codes."""
+
+from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
+from trackhub.collector import admin
+from trackhub.collector.api_models import TrackingCodeOut, TrackingCodesOut
+
+app = make_resolver()
+
+
+@app.get(
+    "/admin/accounts/<accountId>/tracking-codes",
+    summary="List tracking codes",
+    security=SIGV4_AUTH,
+    tags=["admin"],
+)
+def list_tracking_codes(accountId: str) -> TrackingCodesOut:
+    return TrackingCodesOut(trackingCodes=[TrackingCodeOut.of(c) for c in admin.list_codes(accountId)])
+
+
+lambda_handler = lambda_entry(app, public=True)

@@ -1,0 +1,29 @@
+"""WebhooksTable stream consumer (the outbox): each pending render/test delivery inserted into the
+table becomes one message on the delivery queue."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trackhub.observability import logger, metrics, tracer
+from trackhub.webhooks.outbox import forward
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    delivery_id = forward(record.raw_event)
+    if delivery_id is not None:
+        logger.info("delivery queued from the outbox", extra={"delivery_id": delivery_id})
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,20 @@
+"""GET /v1/webhooks: the account's subscriptions and code webhooks (secrets never shown)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
+
+from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
+from trackhub.auth.principal import Principal
+from trackhub.webhooks import service
+from trackhub.webhooks.api_models import WebhookListOut, WebhookOut
+
+app = make_resolver()
+
+
+@app.get("/v1/webhooks", summary="List webhooks", security=BASIC_AUTH, tags=["webhooks"])
+def list_webhooks(principal: Annotated[Principal, Depends(current_principal)]) -> WebhookListOut:
+    return WebhookListOut(webhooks=[WebhookOut.of(w) for w in service.list_as(principal)])
+
+
+lambda_handler = lambda_entry(app)

@@ -1,0 +1,1 @@
+"""Ekademia {WEBHOOK} / {WEBHOOKJS} webhooks: codes, payloads, signing, the safe sender, delivery."""

@@ -1,0 +1,95 @@
+"""xAPI statement store models: a stored statement, the read query and a page of results.
+
+The statement itself is kept as the client sent it plus the properties an LRS sets (`id`, `stored`,
+`authority`, `version`); what the hub knows about where it came from (the collector session) sits
+beside it in `context`, never inside it as bare, non-IRI keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+XAPI_VERSION = "1.0.3"
+STATEMENT_VERSION = "1.0.0"  # the `version` an LRS fills in when a statement has none
+COMPLETED_VERB = "http://adlnet.gov/expapi/verbs/completed"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class StoredStatement:
+    account_id: str
+    statement_id: str
+    statement: dict[str, Any]  # complete: id, stored, authority and version are inside
+    stored: datetime
+    context: dict[str, Any] | None = None  # the collector session it came from, if any
+    order: int = 0  # position in its batch: statements stored at the same instant keep their order
+
+
+@dataclass(frozen=True)
+class StatementQuery:
+    """The filters of GET /xapi/statements, all ANDed; hashed index values, see `index_value`."""
+
+    account_id: str
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    since: str | None = None  # ISO ms Z, exclusive
+    until: str | None = None  # ISO ms Z, inclusive
+    limit: int = DEFAULT_LIMIT
+    ascending: bool = False
+    start_key: dict[str, str] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    statements: tuple[dict[str, Any], ...]
+    next_key: dict[str, str] | None  # where the next page starts; None at the end
+
+
+def index_value(value: str) -> str:
+    """Index keys hold a digest: an IRI may be longer than a DynamoDB key may be."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
+
+
+def agent_ifi(agent: Any) -> str | None:
+    """The inverse functional identifier of an Agent or Group as one string (None without one)."""
+    if not isinstance(agent, dict):
+        return None
+    for key in ("mbox", "mbox_sha1sum", "openid"):
+        value = agent.get(key)
+        if isinstance(value, str) and value:
+            return f"{key}:{value}"
+    account = agent.get("account")
+    if isinstance(account, dict):
+        home, name = account.get("homePage"), account.get("name")
+        if isinstance(home, str) and isinstance(name, str):
+            return f"account:{home}|{name}"
+    return None
+
+
+def activity_id(statement: dict[str, Any]) -> str | None:
+    obj = statement.get("object")
+    if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity":
+        value = obj.get("id")
+        return value if isinstance(value, str) and value else None
+    return None
+
+
+def verb_id(statement: dict[str, Any]) -> str | None:
+    verb = statement.get("verb")
+    value = verb.get("id") if isinstance(verb, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def registration(statement: dict[str, Any]) -> str | None:
+    context = statement.get("context")
+    value = context.get("registration") if isinstance(context, dict) else None
+    return value.lower() if isinstance(value, str) and value else None
