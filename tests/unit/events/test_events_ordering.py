@@ -145,6 +145,7 @@ def test_contention_beyond_the_retry_budget_is_a_clean_503_and_nothing_is_writte
     assert reply.status == 503, reply.body
     assert reply.json["code"] == "unavailable"
     assert "busy" in reply.json["message"] and "retry" in reply.json["message"]
+    assert reply.headers.get("Retry-After") == "1"
     assert len(sleeps) == 2
     # And no event or feed item was written (only the rival's counter moved)
     assert [item["SK"] for item in events_items(events_store)] == ["COUNTER"]
@@ -158,9 +159,9 @@ def test_backoff_is_jittered_capped_and_grows(
     samples = {attempt: [service._backoff(attempt) for _ in range(200)] for attempt in (1, 3, 10)}
     assert all(0 <= s <= 0.04 for s in samples[1])
     assert all(0 <= s <= 0.16 for s in samples[3])
-    assert all(0 <= s <= 1.0 for s in samples[10])
+    assert all(0 <= s <= 0.5 for s in samples[10])
     assert len(set(samples[3])) > 100  # jittered, not a fixed delay
-    assert max(samples[10]) > 0.5
+    assert max(samples[10]) > 0.25
 
 
 def test_many_publishes_under_interleaved_rivals_and_a_wobbling_clock_stay_dense_and_ordered(

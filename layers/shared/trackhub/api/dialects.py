@@ -29,4 +29,8 @@ def error_body(dialect: Dialect, error: HubError) -> dict[str, Any]:
 
 
 def error_headers(error: HubError) -> dict[str, str]:
-    return {"WWW-Authenticate": WWW_AUTHENTICATE} if error.status == 401 else {}
+    if error.status == 401:
+        return {"WWW-Authenticate": WWW_AUTHENTICATE}
+    if error.status == 503:  # throttling or contention: safe to retry shortly
+        return {"Retry-After": "1"}
+    return {}
