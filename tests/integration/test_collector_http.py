@@ -3,8 +3,10 @@ near-1 MB batch, the end of a token, and the xAPI read side."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
+import time
 import urllib.parse
 import uuid
 from typing import Any
@@ -213,3 +215,30 @@ def test_completed_statement_becomes_an_event_in_the_collector_feed(hub: Hub) ->
     )
     assert feed.status == 200, feed.text
     assert any(e["EventType"] == "COLLECTOR_COMPLETED" for e in feed.json["events"])
+
+
+def test_a_session_start_reaches_the_collector_feed_through_the_stream(hub: Hub) -> None:
+    # Given a new anonymous player starts a session on the demo tracking code
+    started = start(hub, hub.demo["trackingCode"])
+    assert started.status == 200, started.text
+    # events name an anonymous player by a pseudonym: its id would let any reader resume it
+    player = "anonymous:" + hashlib.sha256(started.json["playerId"].encode()).hexdigest()[:32]
+    program = hub.demo["hubPrograms"]["collector"]
+    # When the subscriber polls the hub collector program's feed (the stream consumer is asynchronous)
+    found: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 10
+    while not found and time.monotonic() < deadline:
+        feed = call(
+            "GET",
+            f"{hub.url}/events?program={program}&participant={player}&type=COLLECTOR_SESSION_STARTED",
+            auth=hub.creds("subscriber"),
+        )
+        assert feed.status == 200, feed.text
+        found = feed.json["events"]
+        if not found:
+            time.sleep(0.2)
+    # Then exactly one session event for that player's first session is there
+    assert len(found) == 1, found
+    assert found[0]["PublisherEventData"]["session"] == 1
+    assert found[0]["PublisherEventData"]["trackingCode"] == hub.demo["trackingCode"]
+    assert started.json["playerId"] not in json.dumps(found)

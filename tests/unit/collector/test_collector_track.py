@@ -11,6 +11,7 @@ from conftest import Acme
 
 from trackhub.collector import admin, repository, service
 from trackhub.collector.api_models import UpdateTrackingCodeRequest
+from trackhub.collector.models import PlayerType, event_participant
 from trackhub.events import repository as events_repository
 from trackhub.storage import clients
 from trackhub.xapi import repository as statements
@@ -198,7 +199,7 @@ def test_completed_statement_publishes_an_event_in_the_collector_program(acme: A
     completed = next(s for s in _stored(acme) if s["verb"]["id"].endswith("/completed"))
     event = events_repository.get_event(f"{acme.collector_program}-{completed['id']}")
     assert event is not None
-    assert event.publisher_participant_id == session["playerId"]
+    assert event.publisher_participant_id == event_participant(PlayerType.ANONYMOUS, session["playerId"])
     assert event.event_type == "COLLECTOR_COMPLETED"
     assert event.publisher_event_data["trackingCode"] == acme.open_code
     assert event.publisher_event_data["result"] == {"success": True}

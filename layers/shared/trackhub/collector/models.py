@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from enum import StrEnum
@@ -17,6 +18,19 @@ Username = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 class PlayerType(StrEnum):
     ANONYMOUS = "anonymous"
     IDENTIFIED = "identified"
+
+
+def event_participant(player_type: PlayerType, player_id: str) -> str:
+    """Who an event is about, as subscribers and webhook receivers see it.
+
+    An anonymous player's id is its credential (anyone holding it can resume the player), so events
+    carry a stable pseudonym instead; an identified player is named by its (JWT) username.
+    """
+    if player_type is PlayerType.ANONYMOUS:
+        return "anonymous:" + hashlib.sha256(player_id.encode("utf-8")).hexdigest()[:32]
+    return (
+        player_id if len(player_id) <= 200 else "identified:" + hashlib.sha256(player_id.encode()).hexdigest()
+    )
 
 
 class _Domain(BaseModel):

@@ -17,7 +17,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from trackhub.collector import identity, repository, validation
-from trackhub.collector.models import Player, PlayerType, SessionToken, TrackingCode
+from trackhub.collector.models import Player, PlayerType, SessionToken, TrackingCode, event_participant
 from trackhub.collector.names import animal_name
 from trackhub.config import collector_settings
 from trackhub.errors import (
@@ -222,7 +222,7 @@ def _completed_event(session: SessionToken, stored: StoredStatement, program: st
         event_type=COMPLETED_EVENT_TYPE,
         publisher_program_id=program,
         publisher_event_id=stored.statement_id,
-        publisher_participant_id=session.player_id[:200],
+        publisher_participant_id=event_participant(session.player_type, session.player_id),
         publisher_event_data=data,
         event_start_utc=stored.stored,
     )
