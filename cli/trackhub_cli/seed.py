@@ -12,6 +12,7 @@ Each step below adds one part of it; a later feature adds a step to STEPS:
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -126,6 +127,37 @@ def _collector(client: AdminClient, demo: Demo) -> None:
     demo["jwtUser"] = DEMO_JWT_USER
 
 
+def _examples(client: AdminClient, demo: Demo) -> None:
+    """Working curl lines for the banner of `make run`, built from what the steps above created."""
+    base = demo["baseUrl"]
+
+    def user(who: Demo) -> str:
+        return f"{who['userId']}:{who['apiKey']}"
+
+    event = {
+        "PublisherProgramId": PUBLISHER,
+        "PublisherEventId": "AI:1234",
+        "EventType": "AI_COMP_SUCCESS",
+        "PublisherParticipantId": "joebob@example.com",
+        "PublisherEventData": {"score": 90},
+        "EventStartUtc": "2026-01-15T10:00:00Z",
+    }
+    examples = [
+        f"curl -s -i -u {user(demo['publisher'])} -d '{json.dumps(event)}' {base}/events",
+        f"curl -s -u {user(demo['subscriber'])} '{base}/events?program={PUBLISHER}'",
+    ]
+    if "webToken" in demo:
+        token = json.dumps({"webToken": demo["webToken"]})
+        push = json.dumps({"webToken": demo["webToken"], "progress": 50, "message": "Halfway there"})
+        examples += [
+            f"curl -s -u {user(demo['apiKey'])} -d '{token}' {base}/v1/webtracking/pull",
+            f"curl -s -u {user(demo['apiKey'])} -d '{push}' {base}/v1/webtracking/push",
+        ]
+    if "trackingCode" in demo:
+        examples.append(f"curl -s -X POST {base}/api/proxy/gleaner/collector/start/{demo['trackingCode']}")
+    demo["examples"] = examples
+
+
 STEPS: tuple[Step, ...] = (
     _demo_account,
     _demo_key,
@@ -134,6 +166,7 @@ STEPS: tuple[Step, ...] = (
     _outsider,
     _web_tracking,
     _collector,
+    _examples,
 )
 
 

@@ -92,6 +92,9 @@ def banner(base_url: str, demo: Mapping[str, Any], demo_file: Path) -> str:
     credentials = basic_credentials(demo)
     if credentials:
         lines.append(f"  curl -s -u {credentials} {base_url}/v1/whoami")
+    examples = demo.get("examples")  # the seed's own working lines, when it writes some
+    if isinstance(examples, list):
+        lines += [f"  {line}" for line in examples if isinstance(line, str)]
     lines += [f"  Swagger UI: {base_url}/swagger", f"  demo data: {demo_file}"]
     return "\n".join(lines)
 

@@ -55,6 +55,16 @@ def test_the_run_command_serves_health_and_openapi_writes_the_demo_file_and_stop
         assert "swagger" in call("GET", f"{base}/swagger").text.lower()
         me = call("GET", f"{base}/v1/whoami", auth=(demo["apiKey"]["userId"], demo["apiKey"]["apiKey"]))
         assert me.status == 200 and me.json["accountId"] == "demo"
+        # And every curl line the banner prints works as printed
+        for line in demo["examples"]:
+            status = subprocess.run(  # noqa: S603 - the banner's own lines, on loopback
+                ["bash", "-c", f"{line} -o /dev/null -w '%{{http_code}}' --max-time 20"],  # noqa: S607
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            ).stdout
+            assert status.startswith("2"), (line, status)
     finally:
         # When it gets SIGTERM, it stops cleanly
         process.send_signal(signal.SIGTERM)

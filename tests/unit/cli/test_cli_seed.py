@@ -123,6 +123,8 @@ def test_seed_returns_the_demo_file(server: FakeServer, admin: FakeAdmin) -> Non
         (code,) = [c for c, v in admin.tracking_codes.items() if v["name"] == name]
         return code
 
+    examples = demo.pop("examples")
+    assert len(examples) == 5 and all(line.startswith("curl -s") for line in examples)
     assert demo == {
         "baseUrl": server.url,
         "accountId": "demo",

@@ -64,3 +64,4 @@ def test_credentials_and_banner() -> None:
     assert "curl -s http://127.0.0.1:3000/openapi.json" in text
     assert "curl -s -u u:k http://127.0.0.1:3000/v1/whoami" in text
     assert "-u" not in banner("http://h", {}, Path("d"))
+    assert "  curl -s http://h/x" in banner("http://h", {"examples": ["curl -s http://h/x"]}, Path("d"))
