@@ -20,6 +20,7 @@ import pytest
 from hubtest.apigw import api_event, basic
 from hubtest.functions import LambdaContext, Reply, invoke, load_function
 from hubtest.receiver import Receiver
+from hubtest.streams import stream_records
 from hubtest.template import project_template
 
 from trackhub.config import reset_settings
@@ -203,33 +204,6 @@ def _outbox_filters() -> tuple[dict[str, Any], ...]:
     """The FilterCriteria of the outbox's event-source mapping, from the template."""
     (event,) = project_template().functions["WebhookOutboxFunction"].stream_events
     return tuple(event.filter_patterns)
-
-
-def stream_records(table_name: str) -> list[dict[str, Any]]:
-    """Everything on a table's stream (moto), as the Lambda DynamoDB event carries it."""
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    streams = boto3.client("dynamodbstreams", region_name="us-east-1")
-    arn = client.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
-    records: list[dict[str, Any]] = []
-    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        for raw in streams.get_records(ShardIterator=iterator)["Records"]:
-            change = dict(raw["dynamodb"])
-            change.pop("ApproximateCreationDateTime", None)
-            records.append(
-                {
-                    "eventID": raw["eventID"],
-                    "eventName": raw["eventName"],
-                    "eventVersion": "1.1",
-                    "eventSource": "aws:dynamodb",
-                    "awsRegion": "us-east-1",
-                    "dynamodb": change,
-                    "eventSourceARN": arn,
-                }
-            )
-    return records
 
 
 def body_of(message: dict[str, Any]) -> dict[str, Any]:
