@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test dev lint typecheck validate build unit integration openapi bench clean deploy destroy
+.PHONY: run test dev lint typecheck validate build unit integration openapi bench load fuzz clean deploy destroy
 
 $(STAMP): pyproject.toml layers/shared/requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy layers/shared/trackhub local/trackhub_local cli/trackhub_cli
+	MYPYPATH=tests $(BIN)/mypy bench
 	# Every handler is a module named `app`, so mypy checks them one at a time.
 	for f in functions/*/app.py; do $(BIN)/mypy --follow-imports=silent "$$f" >/dev/null || { $(BIN)/mypy --follow-imports=silent "$$f"; exit 1; }; done
 
@@ -42,8 +43,17 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest tests/integration -q
 
+bench: $(STAMP)  ## cold starts, AWS calls per operation, local-stack throughput vs Ralph (docs/performance.md)
+	PYTHONPATH=tests:. $(BIN)/python -m bench
+
 openapi: $(STAMP)  ## export the merged OpenAPI document of every function
 	$(BIN)/python -m trackhub_local.openapi --out docs/openapi.json
+
+fuzz: $(STAMP)  ## schemathesis over every operation of its own local stack (docs/fuzzing.md)
+	$(BIN)/python tools/fuzz.py
+
+load: $(STAMP)  ## bounded load on loopback (own local stack): every acknowledged write readable, deliveries settled
+	$(BIN)/python tools/load.py
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -413,6 +413,24 @@ class AdminClient:
     def get_jwt_settings(self, account_id: str) -> JsonObject:
         return self._object("GET", _path("admin", "accounts", account_id, "jwt-settings"))
 
+    def revoke_jwt(
+        self,
+        account_id: str,
+        *,
+        jti: str | None = None,
+        username: str | None = None,
+        issued_before: str | None = None,
+        expires_at: str | None = None,
+    ) -> JsonObject:
+        """Refuse one JWT (jti) or a user's JWTs issued up to issued_before (default now) on start."""
+        body = {"jti": jti, "username": username, "issuedBefore": issued_before, "expiresAt": expires_at}
+        path = _path("admin", "accounts", account_id, "jwt-revocations")
+        return self._object("POST", path, {k: v for k, v in body.items() if v is not None})
+
+    def delete_player(self, account_id: str, player_type: str, player_id: str) -> None:
+        """Forget a collector player (anonymous or identified) and its session counters."""
+        self.request("DELETE", _path("admin", "accounts", account_id, "players", player_type, player_id))
+
     def redrive_webhooks(self) -> JsonObject:
         """Move parked webhook deliveries from the dead-letter queue back to work: {redriven, dropped}."""
         return self._object("POST", _path("admin", "webhooks", "redrive"))

@@ -109,6 +109,8 @@ RESOURCES = {
     "launches": "enrol a user on a web activity: a launch URL with a webToken",
     "tracking-codes": "collector tracking codes (RAGE start/track) of an account",
     "jwt-settings": "how the collector verifies an account's players' JWTs (Bearer on start)",
+    "jwt-revocations": "players' JWTs the collector refuses (A2's 401 for a revoked session)",
+    "players": "collector players (anonymous or identified) of an account",
     "webhooks": "webhook deliveries parked in the dead-letter queue after ten attempts",
 }
 ACCOUNT = arg("--account", required=True, metavar="ACCOUNT_ID")
@@ -231,6 +233,32 @@ COLLECTOR_COMMANDS: tuple[Command, ...] = (
         "show an account's JWT settings (never the secret)",
         lambda c, a: c.get_jwt_settings(a.account),
         (ACCOUNT,),
+    ),
+    Command(
+        "jwt-revocations",
+        "create",
+        "refuse one JWT (--jti) or a user's JWTs issued up to a moment (--username) on start",
+        lambda c, a: c.revoke_jwt(
+            a.account, jti=a.jti, username=a.username, issued_before=a.issued_before, expires_at=a.expires_at
+        ),
+        (
+            ACCOUNT,
+            arg("--jti", help="the jti claim of the one token to refuse"),
+            arg("--username", help="refuse this user's tokens issued at or before --issued-before"),
+            arg("--issued-before", help="ISO 8601 with a zone (default: now); only with --username"),
+            arg("--expires-at", help="ISO 8601: when the revocation may be forgotten (default: kept)"),
+        ),
+    ),
+    Command(
+        "players",
+        "delete",
+        "forget a player and its session counters (its tokens then track nothing)",
+        lambda c, a: c.delete_player(a.account, a.type, a.player_id),
+        (
+            ACCOUNT,
+            arg("--type", required=True, choices=["anonymous", "identified"]),
+            arg("player_id", metavar="PLAYER_ID"),
+        ),
     ),
 )
 

@@ -9,7 +9,9 @@ from trackhub.tenancy.api_models import AccountOut, CreateAccountRequest
 app = make_resolver()
 
 
-@app.post("/admin/accounts", summary="Create an account", security=SIGV4_AUTH, tags=["admin"])
+@app.post(
+    "/admin/accounts", summary="Create an account", security=SIGV4_AUTH, tags=["admin"], status_code=201
+)
 def create_account(body: CreateAccountRequest) -> Response[AccountOut]:
     account = service.create_account(body.name, body.accountId)
     return Response(201, content_types.APPLICATION_JSON, AccountOut.of(account))

@@ -14,6 +14,7 @@ app = make_resolver()
     summary="Create a web activity",
     security=SIGV4_AUTH,
     tags=["admin"],
+    status_code=201,
 )
 def create_activity(accountId: str, pathwayId: str, body: CreateActivityRequest) -> Response[ActivityOut]:
     activity = service.create_activity(accountId, pathwayId, body.ID, body.name, body.url)

@@ -10,7 +10,11 @@ app = make_resolver()
 
 
 @app.post(
-    "/admin/accounts/<accountId>/keys", summary="Create an API key", security=SIGV4_AUTH, tags=["admin"]
+    "/admin/accounts/<accountId>/keys",
+    summary="Create an API key",
+    security=SIGV4_AUTH,
+    tags=["admin"],
+    status_code=201,
 )
 def create_key(accountId: str, body: CreateKeyRequest) -> Response[KeyCreatedOut]:
     key, secret = service.create_key(accountId, body.scopes, body.description)

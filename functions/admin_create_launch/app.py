@@ -14,6 +14,7 @@ app = make_resolver()
     summary="Launch a user on a web activity",
     security=SIGV4_AUTH,
     tags=["admin"],
+    status_code=201,
 )
 def create_launch(accountId: str, body: CreateLaunchRequest) -> Response[LaunchOut]:
     user_id, email = body.user()

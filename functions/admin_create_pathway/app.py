@@ -10,7 +10,11 @@ app = make_resolver()
 
 
 @app.post(
-    "/admin/accounts/<accountId>/pathways", summary="Create a pathway", security=SIGV4_AUTH, tags=["admin"]
+    "/admin/accounts/<accountId>/pathways",
+    summary="Create a pathway",
+    security=SIGV4_AUTH,
+    tags=["admin"],
+    status_code=201,
 )
 def create_pathway(accountId: str, body: CreatePathwayRequest) -> Response[PathwayOut]:
     pathway = service.create_pathway(accountId, body.ID, body.name)

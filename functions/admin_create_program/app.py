@@ -10,7 +10,11 @@ app = make_resolver()
 
 
 @app.post(
-    "/admin/accounts/<accountId>/programs", summary="Create a program", security=SIGV4_AUTH, tags=["admin"]
+    "/admin/accounts/<accountId>/programs",
+    summary="Create a program",
+    security=SIGV4_AUTH,
+    tags=["admin"],
+    status_code=201,
 )
 def create_program(accountId: str, body: CreateProgramRequest) -> Response[ProgramOut]:
     program = service.create_program(accountId, body.programId, body.name)

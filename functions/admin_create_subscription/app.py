@@ -9,7 +9,13 @@ from trackhub.tenancy.api_models import CreateSubscriptionRequest, SubscriptionO
 app = make_resolver()
 
 
-@app.post("/admin/subscriptions", summary="Create a subscription", security=SIGV4_AUTH, tags=["admin"])
+@app.post(
+    "/admin/subscriptions",
+    summary="Create a subscription",
+    security=SIGV4_AUTH,
+    tags=["admin"],
+    status_code=201,
+)
 def create_subscription(body: CreateSubscriptionRequest) -> Response[SubscriptionOut]:
     sub = service.create_subscription(body.programId, body.publisherProgramId)
     return Response(201, content_types.APPLICATION_JSON, SubscriptionOut.of(sub))

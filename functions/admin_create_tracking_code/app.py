@@ -14,6 +14,7 @@ app = make_resolver()
     summary="Create a tracking code",
     security=SIGV4_AUTH,
     tags=["admin"],
+    status_code=201,
 )
 def create_tracking_code(accountId: str, body: CreateTrackingCodeRequest) -> Response[TrackingCodeOut]:
     code = admin.create_code(accountId, body)

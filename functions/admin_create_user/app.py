@@ -9,7 +9,13 @@ from trackhub.webtracking.api_models import CreateUserRequest, UserOut
 app = make_resolver()
 
 
-@app.post("/admin/accounts/<accountId>/users", summary="Create a user", security=SIGV4_AUTH, tags=["admin"])
+@app.post(
+    "/admin/accounts/<accountId>/users",
+    summary="Create a user",
+    security=SIGV4_AUTH,
+    tags=["admin"],
+    status_code=201,
+)
 def create_user(accountId: str, body: CreateUserRequest) -> Response[UserOut]:
     user = service.create_user(accountId, body.email, body.firstname, body.lastname)
     return Response(

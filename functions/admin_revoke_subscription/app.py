@@ -13,6 +13,7 @@ app = make_resolver()
     summary="Remove a subscription",
     security=SIGV4_AUTH,
     tags=["admin"],
+    status_code=204,
 )
 def revoke_subscription(programId: str, publisherProgramId: str) -> Response[None]:
     service.revoke_subscription(programId, publisherProgramId)

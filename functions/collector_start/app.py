@@ -5,6 +5,7 @@ RAGE dialect: 200 with the compact start object; a Bearer JWT identifies the pla
 """
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from trackhub.api.dialects import Dialect
 from trackhub.api.resolver import lambda_entry, make_resolver
@@ -12,6 +13,11 @@ from trackhub.collector import http, service
 from trackhub.collector.http import anonymous_id, compact, header, home_page, with_cors
 
 app = make_resolver(Dialect.RAGE)
+
+# RAGE answers a closed tracking code with 412 "Activity is not started" (found by `make fuzz`).
+_RESPONSES: dict[int, OpenAPIResponse] = {
+    412: {"description": "The tracking code is closed: the activity is not started."}
+}
 
 
 def _start(trackingCode: str) -> Response[str]:
@@ -29,12 +35,18 @@ def _start(trackingCode: str) -> Response[str]:
     "/api/proxy/gleaner/collector/start/<trackingCode>",
     summary="Start a session (A2 path)",
     tags=["collector"],
+    responses=_RESPONSES,
 )
 def start_proxied(trackingCode: str) -> Response[str]:
     return _start(trackingCode)
 
 
-@app.post("/api/collector/start/<trackingCode>", summary="Start a tracking session", tags=["collector"])
+@app.post(
+    "/api/collector/start/<trackingCode>",
+    summary="Start a tracking session",
+    tags=["collector"],
+    responses=_RESPONSES,
+)
 def start(trackingCode: str) -> Response[str]:
     return _start(trackingCode)
 

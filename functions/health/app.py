@@ -10,7 +10,15 @@ app = make_resolver()
 
 
 @app.get(
-    "/health", summary="Health of the hub's dependencies", responses={503: {"description": "unavailable"}}
+    "/health",
+    summary="Health of the hub's dependencies",
+    responses={
+        200: {"description": "Every dependency is reachable."},
+        503: {
+            "description": "A dependency is unreachable (the report names it).",
+            "content": {content_types.APPLICATION_JSON: {"model": HealthReport}},
+        },
+    },
 )
 def health() -> Response[HealthReport]:
     report = service.check()

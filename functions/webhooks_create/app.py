@@ -12,7 +12,13 @@ from trackhub.webhooks.api_models import CreateWebhookRequest, WebhookOut
 app = make_resolver()
 
 
-@app.post("/v1/webhooks", summary="Create a webhook subscription", security=BASIC_AUTH, tags=["webhooks"])
+@app.post(
+    "/v1/webhooks",
+    summary="Create a webhook subscription",
+    security=BASIC_AUTH,
+    tags=["webhooks"],
+    status_code=201,
+)
 def create(
     principal: Annotated[Principal, Depends(current_principal)], body: CreateWebhookRequest
 ) -> Response[WebhookOut]:

@@ -11,7 +11,13 @@ from trackhub.webhooks import service
 app = make_resolver()
 
 
-@app.delete("/v1/webhooks/<webhookId>", summary="Delete a webhook", security=BASIC_AUTH, tags=["webhooks"])
+@app.delete(
+    "/v1/webhooks/<webhookId>",
+    summary="Delete a webhook",
+    security=BASIC_AUTH,
+    tags=["webhooks"],
+    status_code=204,
+)
 def delete(principal: Annotated[Principal, Depends(current_principal)], webhookId: str) -> Response[None]:
     service.delete_as(principal, webhookId)
     return Response(status_code=204)

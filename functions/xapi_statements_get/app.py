@@ -1,36 +1,45 @@
-"""GET /xapi/statements: the xAPI 1.0.3 Statements resource, read side, over the account's statements.
+"""GET and HEAD /xapi/statements: the xAPI 1.0.3 Statements resource, read side, over the account's
+statements.
 
 Basic auth with a key holding the `collector` scope; `X-Experience-API-Version: 1.0.x` required.
-A `statementId` returns that statement; otherwise a StatementResult `{statements, more}` filtered by
-agent, verb, activity, registration, since and until, `limit` per page, oldest first with ascending.
+`statementId` / `voidedStatementId` return that statement; otherwise a StatementResult
+`{statements, more}` filtered by agent, verb, activity, registration (related_agents,
+related_activities), since and until, `limit` per page, oldest first with ascending; `format`
+ids|exact|canonical; `attachments=true` answers multipart/mixed. HEAD: the same without a body.
 """
 
-import json
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import Depends, Response, content_types
+from aws_lambda_powertools.event_handler import Depends, Response
 
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.xapi import service
-from trackhub.xapi.http import check_version, more_base
-from trackhub.xapi.models import XAPI_VERSION
+from trackhub.xapi.http import check_version, header, more_base
+from trackhub.xapi.requests import read_response, with_version
 
 app = make_resolver()
 
 
-@app.get("/xapi/statements", summary="Read xAPI statements", security=BASIC_AUTH, tags=["xapi"])
-def statements(principal: Annotated[Principal, Depends(current_principal)]) -> Response[str]:
-    event = app.current_event
-    check_version(event.headers)
-    params: dict[str, Any] = dict(event.query_string_parameters or {})
-    answer = service.read_as(principal, params, more_base=more_base(event.raw_event))
-    return Response(
-        status_code=200,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(answer, separators=(",", ":"), ensure_ascii=False),
-        headers={"X-Experience-API-Version": XAPI_VERSION},
+def _read(principal: Principal, *, head: bool) -> Response[Any]:
+    event = app.current_event.raw_event
+    headers = event.get("headers")
+    check_version(headers)
+    params: dict[str, Any] = dict(event.get("queryStringParameters") or {})
+    answer = service.read_as(
+        principal, params, more_base=more_base(event), accept_language=header(headers, "accept-language")
     )
+    return read_response(principal.account_id, answer, head=head)
 
 
-lambda_handler = lambda_entry(app)
+@app.get("/xapi/statements", summary="Read xAPI statements", security=BASIC_AUTH, tags=["xapi"])
+def statements(principal: Annotated[Principal, Depends(current_principal)]) -> Response[Any]:
+    return _read(principal, head=False)
+
+
+@app.head("/xapi/statements", summary="Read xAPI statements' headers", security=BASIC_AUTH, tags=["xapi"])
+def statements_head(principal: Annotated[Principal, Depends(current_principal)]) -> Response[Any]:
+    return _read(principal, head=True)
+
+
+lambda_handler = with_version(lambda_entry(app), reads=True)

@@ -7,7 +7,9 @@ allows. Serialising requests through one lock gives the isolation the real servi
 
 The one moto call that blocks is an SQS long poll (ReceiveMessage with WaitTimeSeconds > 0): holding
 the lock through it would stall every other request for up to 20 s. Those are rewritten to short polls
-repeated (lock released in between) until a message arrives or the requested wait is over.
+repeated (lock released in between) until a message arrives or the requested wait is over. A waiting
+poll looks again as soon as any other SQS request (a send, a visibility change) has been applied, and
+otherwise every _LONG_POLL_STEP (messages whose delay or visibility timeout runs out wake nobody).
 """
 
 from __future__ import annotations
@@ -26,19 +28,29 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
-from trackhub_local.moto_patches import keep_stream_shards_on_rollback
+from trackhub_local.moto_patches import idempotent_transactions, keep_stream_shards_on_rollback
 
 log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # moto's backends are process-wide, so is the lock that serialises access to them.
 BACKENDS_LOCK = threading.Lock()
-# How often a rewritten long poll looks again; short enough that a poller hardly notices.
-_LONG_POLL_STEP = 0.05
+# How often an idle rewritten long poll looks again. Every look is a moto request under the lock all
+# other requests need (at 0.05 s, 20 a second per SQS poller, competing with the functions' calls),
+# so polls wake on SQS requests instead (see SerializedApp) and otherwise look this often.
+_LONG_POLL_STEP = 0.25
 
 
 class _QuietRequestHandler(MotoRequestHandler):
-    """moto's handler without a stderr line per request (the stack logs what matters)."""
+    """moto's handler without a stderr line per request (the stack logs what matters).
+
+    HTTP/1.1 keeps a client's connection open between calls. With HTTP/1.0 every AWS call of a
+    function opened a new connection, and a call sent on a connection the server was just closing was
+    retried by botocore after moto had applied it - a retried TransactWriteItems then failed its own
+    condition (moto ignores ClientRequestToken), e.g. a fresh event answered 409.
+    """
+
+    protocol_version = "HTTP/1.1"
 
     def log(self, type: str, message: str, *args: Any) -> None:
         log.debug("moto %s: %s", type, message % args if args else message)
@@ -71,12 +83,21 @@ class SerializedApp:
         self.app = app
         self.lock = lock or BACKENDS_LOCK
         self.account_id = account_id
+        # Bumped after each SQS request other than a receive: waiting polls look again at once.
+        self._sqs_changed = threading.Condition()
+        self._sqs_generation = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if self.account_id is not None:
             environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
         long_poll = _as_short_poll(environ)
         response = self._call(environ) if long_poll is None else self._poll(environ, *long_poll)
+        if long_poll is None and str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("AmazonSQS."):
+            with self._sqs_changed:
+                self._sqs_generation += 1
+                self._sqs_changed.notify_all()
+        if not any(name.lower() == "content-length" for name, _ in response.headers):
+            response.headers.append(("Content-Length", str(len(response.body))))  # keep-alive framing
         start_response(response.status, response.headers)
         return [response.body]
 
@@ -99,12 +120,16 @@ class SerializedApp:
             attempt = dict(environ)
             attempt["wsgi.input"] = io.BytesIO(body)
             attempt["CONTENT_LENGTH"] = str(len(body))
+            generation = self._sqs_generation
             response = self._call(attempt)
             if not response.status.startswith("200") or _has_messages(response.body, json_protocol):
                 return response
-            if time.monotonic() >= deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return response
-            time.sleep(_LONG_POLL_STEP)
+            with self._sqs_changed:
+                if self._sqs_generation == generation:  # nothing happened since this look
+                    self._sqs_changed.wait(min(_LONG_POLL_STEP, remaining))
 
 
 def _read_body(environ: dict[str, Any]) -> bytes:
@@ -154,6 +179,7 @@ class MotoServer(ThreadedMotoServer):
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self.account_id = account_id or new_account_id()
         keep_stream_shards_on_rollback()  # streams keep flowing after a cancelled transaction
+        idempotent_transactions()  # botocore's retry of a committed transaction is not applied twice
 
     def _server_entry(self) -> None:
         # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped and quiet logging.

@@ -1,4 +1,4 @@
-"""Create the template's tables and queues in a DynamoDB / SQS endpoint (moto, locally).
+"""Create the template's tables, queues and buckets in a DynamoDB / SQS / S3 endpoint (moto, locally).
 
 The template is the only definition: every table and queue property the local services understand is
 passed through, so a key schema or index changed in template.yaml is what the functions see next run.
@@ -14,6 +14,7 @@ from trackhub_local.template import QueueSpec, Template
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 # CreateTable parameters that map one to one onto AWS::DynamoDB::Table properties.
@@ -144,3 +145,18 @@ def create_queues(sqs_client: SQSClient, template: Template) -> dict[str, str]:
         )
         urls[spec.logical_id] = response["QueueUrl"]
     return urls
+
+
+def create_buckets(s3_client: S3Client, template: Template) -> dict[str, str]:
+    """Create every AWS::S3::Bucket of the template (by name only); return logical id -> bucket name."""
+    names: dict[str, str] = {}
+    for logical_id, spec in template.buckets.items():
+        if template.region == "us-east-1":  # the one region that refuses a LocationConstraint
+            s3_client.create_bucket(Bucket=spec.name)
+        else:
+            s3_client.create_bucket(
+                Bucket=spec.name,
+                CreateBucketConfiguration={"LocationConstraint": template.region},  # type: ignore[typeddict-item]
+            )
+        names[logical_id] = spec.name
+    return names

@@ -22,7 +22,7 @@ from trackhub_local.gateway import Gateway
 from trackhub_local.moto_server import MotoServer
 from trackhub_local.openapi import OpenApiSource
 from trackhub_local.pollers import Pollers
-from trackhub_local.resources import create_queues, create_tables
+from trackhub_local.resources import create_buckets, create_queues, create_tables
 from trackhub_local.template import DEFAULT_STACK_NAME, Template, load_template
 from trackhub_local.workers import DEFAULT_MAX_WORKERS, Invoker, LogSink
 
@@ -94,6 +94,11 @@ class LocalStack:
         self._template = template
         self.table_names = create_tables(self.client("dynamodb"), template)
         self.queue_urls = create_queues(self.client("sqs"), template)
+        self.bucket_names = create_buckets(self.client("s3"), template)
+        # moto builds its SSM backend (with AWS's public parameters) on first use: seconds, under the
+        # lock every request waits on. Paid here, not by a function's first call (a 504 on a busy
+        # machine: its timeout runs while moto loads).
+        self.client("ssm").describe_parameters(MaxResults=1)
         self.invoker = Invoker(
             template,
             endpoint_url=self.moto.endpoint_url,

@@ -33,6 +33,7 @@ SERVERLESS_LAYER = "AWS::Serverless::LayerVersion"
 LAMBDA_LAYER = "AWS::Lambda::LayerVersion"
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
+BUCKET = "AWS::S3::Bucket"
 # The implicit API SAM creates for Api events without a RestApiId.
 IMPLICIT_API = "ServerlessRestApi"
 
@@ -178,6 +179,13 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class BucketSpec:
+    logical_id: str
+    name: str
+    properties: dict[str, Any]  # resolved Properties (the local stack only needs the name)
+
+
+@dataclass(frozen=True)
 class CorsConfig:
     allow_origin: str
     allow_headers: str | None = None
@@ -216,6 +224,7 @@ class Template:
     queues: dict[str, QueueSpec]
     apis: dict[str, ApiSpec]
     description: str | None = None
+    buckets: dict[str, BucketSpec] = field(default_factory=dict)
 
     def queue_arn(self, logical_id: str) -> str:
         return f"arn:aws:sqs:{self.region}:{self.account_id}:{self.queues[logical_id].name}"
@@ -261,10 +270,15 @@ class Resolver:
         resource = self.resources.get(logical_id) or {}
         properties = resource.get("Properties") or {}
         kind = resource.get("Type")
-        explicit = {TABLE: "TableName", QUEUE: "QueueName", FUNCTION: "FunctionName"}.get(str(kind))
-        if explicit and properties.get(explicit) is not None:
-            return _scalar(self.resolve(properties[explicit]))
+        explicit = {TABLE: "TableName", QUEUE: "QueueName", FUNCTION: "FunctionName", BUCKET: "BucketName"}
+        if str(kind) in explicit and properties.get(explicit[str(kind)]) is not None:
+            return _scalar(self.resolve(properties[explicit[str(kind)]]))
         name = f"{self.stack_name}-{logical_id}"
+        if kind == BUCKET:
+            # S3 names are global (moto's too: every stack of a process shares them), so the account
+            # id stands in for CloudFormation's random suffix; lower case, 3-63 of [a-z0-9.-].
+            name = f"{self.stack_name}-{logical_id}"[: 62 - len(self.account_id)] + f"-{self.account_id}"
+            return re.sub(r"[^a-z0-9.-]", "-", name.lower()).strip("-.")
         if kind == QUEUE and _truthy(self.resolve(properties.get("FifoQueue", False))):
             name += ".fifo"
         return name
@@ -293,7 +307,7 @@ class Resolver:
             return self.physical_name(name)
         if kind == QUEUE:
             return f"{self.queue_endpoint}/{self.account_id}/{self.physical_name(name)}"
-        if kind == FUNCTION:
+        if kind in (FUNCTION, BUCKET):
             return self.physical_name(name)
         if kind in (SERVERLESS_LAYER, LAMBDA_LAYER):
             return f"arn:aws:lambda:{self.region}:{self.account_id}:layer:{self.stack_name}-{name}:1"
@@ -321,6 +335,10 @@ class Resolver:
                 return self.ref(logical_id)
         elif kind == FUNCTION and attribute == "Arn":
             return prefix % "lambda" + f"function:{name}"
+        elif kind == BUCKET and attribute in ("Arn", "DomainName", "RegionalDomainName"):
+            if attribute == "Arn":
+                return f"arn:aws:s3:::{name}"
+            return f"{name}.s3{'.' + self.region if attribute == 'RegionalDomainName' else ''}.amazonaws.com"
         if kind in (TABLE, QUEUE, FUNCTION):
             raise TemplateError(f"Fn::GetAtt {logical_id}.{attribute}: no such attribute")
         # A resource the stack does not emulate (topic, bucket, API ...): a stable stand-in value, so a
@@ -729,6 +747,13 @@ def load_template(
         for logical, r in resources.items()
         if r.get("Type") == QUEUE
     }
+    buckets = {
+        logical: BucketSpec(
+            logical, resolver.physical_name(logical), resolver.resolve(r.get("Properties") or {})
+        )
+        for logical, r in resources.items()
+        if r.get("Type") == BUCKET
+    }
     description = document.get("Description")
     return Template(
         path=template_path,
@@ -742,4 +767,5 @@ def load_template(
         queues=queues,
         apis=apis,
         description=str(description).strip() if description else None,
+        buckets=buckets,
     )

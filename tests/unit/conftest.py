@@ -36,6 +36,10 @@ TABLE_ENV = {
     "CollectorTable": "COLLECTOR_TABLE_NAME",
     "StatementsTable": "STATEMENTS_TABLE_NAME",
 }
+# The same for the template's S3 buckets.
+BUCKET_ENV = {
+    "AttachmentsBucket": "ATTACHMENTS_BUCKET_NAME",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -59,12 +63,16 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def hub_tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Every DynamoDB table of the template, created in moto from the template's own Properties."""
+    """Every DynamoDB table (and S3 bucket) of the template, created in moto from the template."""
     with mock_aws():
         names = create_template_tables(boto3.client("dynamodb", region_name="us-east-1"))
         for logical_id, physical in names.items():
             if logical_id in TABLE_ENV:
                 monkeypatch.setenv(TABLE_ENV[logical_id], physical)
+        buckets = create_template_buckets(boto3.client("s3", region_name="us-east-1"))
+        for logical_id, physical in buckets.items():
+            if logical_id in BUCKET_ENV:
+                monkeypatch.setenv(BUCKET_ENV[logical_id], physical)
         reset_settings()
         reset_clients()
         yield names
@@ -76,3 +84,11 @@ def create_template_tables(client: Any) -> dict[str, str]:
     from trackhub_local.resources import create_tables
 
     return dict(create_tables(client, project_template()))
+
+
+def create_template_buckets(client: Any) -> dict[str, str]:
+    from hubtest.template import project_template
+
+    from trackhub_local.resources import create_buckets
+
+    return dict(create_buckets(client, project_template()))

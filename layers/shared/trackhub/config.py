@@ -59,6 +59,14 @@ class StatementSettings(_EnvModel):
     STATEMENTS_TABLE_NAME: str = Field(min_length=1)
     STATEMENTS_WRITE_MAX_ATTEMPTS: int = Field(default=6, ge=1, le=20)
     STATEMENTS_WRITE_BACKOFF_MS: int = Field(default=50, ge=0, le=5_000)
+    # X-Experience-API-Consistent-Through = now - this: GSI propagation plus a write's duration
+    XAPI_CONSISTENT_LAG_MS: int = Field(default=1_000, ge=0, le=60_000)
+
+
+class AttachmentSettings(_EnvModel):
+    """The S3 bucket holding xAPI attachment content, one object per `<accountId>/<sha2>`."""
+
+    ATTACHMENTS_BUCKET_NAME: str = Field(min_length=1)
 
 
 class WebhookSettings(_EnvModel):
@@ -120,6 +128,11 @@ def statement_settings() -> StatementSettings:
 
 
 @cache
+def attachment_settings() -> AttachmentSettings:
+    return AttachmentSettings.model_validate(dict(os.environ))
+
+
+@cache
 def webhook_settings() -> WebhookSettings:
     return WebhookSettings.model_validate(dict(os.environ))
 
@@ -134,3 +147,4 @@ def reset_settings() -> None:
     collector_settings.cache_clear()
     collector_jwt_settings.cache_clear()
     statement_settings.cache_clear()
+    attachment_settings.cache_clear()

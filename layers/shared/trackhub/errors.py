@@ -11,10 +11,17 @@ class HubError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or []
+        self.fields = fields or {}  # extra top-level body fields a dialect's original sent (A2's 401)
 
 
 class InvalidInput(HubError):

@@ -64,7 +64,8 @@ def end(token: str | None) -> Reply:
 def token_for(username: str, *, secret: str = SECRET, ttl: int = 3600, **claims: Any) -> str:
     now = int(time.time())
     payload = {"sub": username, "iss": ISSUER, "iat": now, "exp": now + ttl, **claims}
-    return jwt.encode(payload, secret, algorithm="HS256")
+    # a claim given as None is left out (e.g. a token without `iat`)
+    return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
 
 
 def statement(verb: str = "initialized", **extra: Any) -> dict[str, Any]:

@@ -123,7 +123,7 @@ def test_rs256_through_a_jwks_url(acme: Acme, monkeypatch: pytest.MonkeyPatch) -
                 {**jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key(), as_dict=True), "kid": "k1"}
             )
 
-    monkeypatch.setattr(identity.jwt, "PyJWKClient", FakeJwks)
+    monkeypatch.setattr(jwt, "PyJWKClient", FakeJwks)
     monkeypatch.setattr(identity, "_jwks_clients", {})
     url = "https://id.example.com/.well-known/jwks.json"
     assert (

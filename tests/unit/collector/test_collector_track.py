@@ -264,44 +264,93 @@ def test_closing_a_code_does_not_stop_running_sessions(acme: Acme) -> None:
     assert track(session["authToken"], [statement()]).status == 200
 
 
-def test_unprocessed_items_are_retried_until_every_statement_is_stored(
-    acme: Acme, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given DynamoDB leaving the last 5 items of every first attempt unprocessed
-    real = clients.dynamodb_client()
+def test_unprocessed_items_are_retried_until_every_statement_is_stored(acme: Acme) -> None:
+    # Given DynamoDB leaving the last 5 items of every first attempt unprocessed: botocore hooks on the
+    # real client hold them back from moto and hand them back as UnprocessedItems
+    events = clients.dynamodb_client().meta.events
     calls: list[int] = []
+    held: list[tuple[str, list[dict[str, Any]]]] = []
 
-    class Flaky:
-        def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-            ((name, requests),) = RequestItems.items()
-            calls.append(len(requests))
-            if len(calls) % 2 == 1 and len(requests) > 5:
-                real.batch_write_item(RequestItems={name: requests[:-5]})
-                return {"UnprocessedItems": {name: requests[-5:]}}
-            return real.batch_write_item(RequestItems=RequestItems)
+    def hold_back(params: dict[str, Any], **_: Any) -> None:
+        ((name, requests),) = params["RequestItems"].items()
+        calls.append(len(requests))
+        if len(calls) % 2 == 1 and len(requests) > 5:
+            params["RequestItems"][name], kept = requests[:-5], requests[-5:]
+            held.append((name, kept))
 
-    monkeypatch.setattr(statements, "dynamodb_client", lambda: Flaky())
-    session = _session(acme)
-    # When 60 statements are tracked
-    reply = track(session["authToken"], [statement() for _ in range(60)])
+    def hand_back(parsed: dict[str, Any], **_: Any) -> None:
+        if held:
+            name, kept = held.pop()
+            parsed.setdefault("UnprocessedItems", {})[name] = kept
+
+    events.register("before-parameter-build.dynamodb.BatchWriteItem", hold_back, unique_id="hold-back")
+    events.register("after-call.dynamodb.BatchWriteItem", hand_back, unique_id="hand-back")
+    try:
+        session = _session(acme)
+        # When 60 statements are tracked
+        reply = track(session["authToken"], [statement() for _ in range(60)])
+    finally:
+        events.unregister("before-parameter-build.dynamodb.BatchWriteItem", unique_id="hold-back")
+        events.unregister("after-call.dynamodb.BatchWriteItem", unique_id="hand-back")
     # Then chunks of at most 25 were sent, the leftovers re-sent, and all 60 are stored
     assert reply.status == 200
     assert max(calls) <= 25 and len(calls) > 3
     assert len(_stored(acme)) == 60
 
 
-def test_retries_that_run_out_answer_503_not_200(acme: Acme, monkeypatch: pytest.MonkeyPatch) -> None:
-    class Stuck:
-        def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-            return {"UnprocessedItems": RequestItems}
+def test_retries_that_run_out_answer_503_not_200(acme: Acme) -> None:
+    # Given DynamoDB that processes nothing: every item comes back unprocessed
+    events = clients.dynamodb_client().meta.events
+    pending: list[dict[str, Any]] = []
 
-    monkeypatch.setattr(statements, "dynamodb_client", lambda: Stuck())
-    session = _session(acme)
-    reply = track(session["authToken"], [statement()])
-    assert reply.status == 503
+    def take_all(params: dict[str, Any], **_: Any) -> None:
+        pending.append(dict(params["RequestItems"]))
+        ((name, requests),) = params["RequestItems"].items()
+        params["RequestItems"][name] = requests[:0]
+
+    def give_back(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["UnprocessedItems"] = pending.pop()
+
+    # moto refuses an empty request list: answer in its place once the items are taken
+    def answer(**_: Any) -> tuple[Any, dict[str, Any]]:
+        return _Ok(), {"ResponseMetadata": {"HTTPStatusCode": 200}}
+
+    events.register("before-parameter-build.dynamodb.BatchWriteItem", take_all, unique_id="take-all")
+    events.register("before-call.dynamodb.BatchWriteItem", answer, unique_id="answer")
+    events.register("after-call.dynamodb.BatchWriteItem", give_back, unique_id="give-back")
+    try:
+        session = _session(acme)
+        reply = track(session["authToken"], [statement()])
+    finally:
+        events.unregister("before-parameter-build.dynamodb.BatchWriteItem", unique_id="take-all")
+        events.unregister("before-call.dynamodb.BatchWriteItem", unique_id="answer")
+        events.unregister("after-call.dynamodb.BatchWriteItem", unique_id="give-back")
+    # Then the client is told to retry, and nothing is stored
+    assert reply.status == 503 and _stored(acme) == []
+
+
+class _Ok:
+    """The HTTP half of an answer botocore takes from a before-call hook."""
+
+    def __init__(self) -> None:
+        self.status_code = 200
+        self.headers: dict[str, str] = {}
 
 
 def test_oversize_body_is_413(acme: Acme) -> None:
     session = _session(acme)
     reply = track(session["authToken"], raw=json.dumps([statement(padding="x" * 1_100_000)]))
     assert reply.status == 413
+
+
+def test_a_statement_larger_than_a_dynamodb_item_holds_is_400_naming_it(acme: Acme) -> None:
+    # Given a session and a batch under 1 MB whose second statement alone is over 350,000 bytes
+    session = _session(acme)
+    big = statement(result={"response": "x" * (service.MAX_STATEMENT_BYTES + 1)})
+    # When it is tracked
+    reply = track(session["authToken"], [statement(), big])
+    # Then the answer names the statement and the limit, and nothing of the batch is stored
+    assert reply.status == 400
+    message = reply.json["message"]
+    assert "Statement 1" in message and str(service.MAX_STATEMENT_BYTES) in message
+    assert _stored(acme) == []

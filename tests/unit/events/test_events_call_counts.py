@@ -35,9 +35,9 @@ def calls(world: World) -> Iterator[Callable[[], Counter[str]]]:
 
 
 def test_calls_per_operation(hub: Hub, world: World, calls: Callable[[], Counter[str]]) -> None:
-    # publish: key GetItem + program GetItem + counter GetItem + one TransactWriteItems
+    # publish: key GetItem + one BatchGetItem (program and counter) + one TransactWriteItems
     event_id = hub.published(world.owner.auth)
-    assert calls() == Counter({"GetItem": 3, "TransactWriteItems": 1})
+    assert calls() == Counter({"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1})
     # get: key GetItem + event GetItem + program-and-subscriptions Query
     assert hub.get(event_id, world.subscriber.auth).status == 200
     assert calls() == Counter({"GetItem": 2, "Query": 1})

@@ -129,6 +129,7 @@ def test_ten_attempts_then_parked_then_redriven(wh: Webhooks, receiver: Receiver
         path_parameters={"webhookId": webhook["webhookId"]},
     )
     assert reply.json == {"redriven": [parked.delivery_id]}
+    wh.run_outbox()  # the reset's stream record queues it
     wh.deliver_once()
     # Then it is delivered on the 11th call and metered once; the admin drain drops the stale DLQ copy
     assert len(receiver.wait_for(11)) == 11
@@ -154,6 +155,7 @@ def test_admin_drain_redrives_parked_dead_letters(wh: Webhooks, receiver: Receiv
     drained = invoke("admin_redrive_webhooks", api_event("POST", "/admin/webhooks/redrive"))
     # Then the delivery starts over and succeeds; the DLQ is empty
     assert drained.json == {"redriven": 1, "dropped": 0}
+    wh.run_outbox()  # the reset's stream record queues it
     wh.deliver_once()
     (delivery,) = repository.deliveries_of(webhook["webhookId"], 10)
     assert delivery.status == "delivered" and delivery.attempts == 1 and len(delivery.history) == 11

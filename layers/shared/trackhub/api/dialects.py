@@ -21,7 +21,7 @@ def error_body(dialect: Dialect, error: HubError) -> dict[str, Any]:
     if dialect is Dialect.FALKOR:
         return {"status": "error", "message": error.message}
     if dialect is Dialect.RAGE:
-        return {"message": error.message}
+        return {"message": error.message, **error.fields}
     body: dict[str, Any] = {"message": error.message, "code": error.code}
     if error.details:
         body["details"] = error.details

@@ -35,7 +35,8 @@ def raw_body(event: Mapping[str, Any]) -> bytes:
     return str(body).encode("utf-8")
 
 
-def _depth(value: Any) -> int:
+def json_depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, iteratively (a recursive walk would crash on hostile input)."""
     depth, level = 0, [value]
     while level:
         depth += 1
@@ -87,7 +88,7 @@ def check_request(event: dict[str, Any], *, json_bodies: bool = True) -> None:
         raise InvalidInput(f"JSON body is nested deeper than {settings.MAX_JSON_DEPTH} levels") from exc
     except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise InvalidInput(f"Malformed JSON body: {exc}") from exc
-    if _depth(parsed) > settings.MAX_JSON_DEPTH:
+    if json_depth(parsed) > settings.MAX_JSON_DEPTH:
         raise InvalidInput(f"JSON body is nested deeper than {settings.MAX_JSON_DEPTH} levels")
     if json_bodies and "json" not in content_type:
         _declare_json(event)

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Request, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBase, SecurityScheme
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -28,6 +27,11 @@ from trackhub.auth.authorize import authenticate
 from trackhub.auth.principal import Principal
 from trackhub.errors import HubError, InvalidInput, NotFound
 from trackhub.observability import logger, metrics, tracer
+
+if TYPE_CHECKING:
+    # Powertools' OpenAPI models take about a third of a handler's init to import; no request needs
+    # them, only the OpenAPI document does (see HubResolver.get_openapi_schema).
+    from aws_lambda_powertools.event_handler.openapi.models import OpenAPI, SecurityScheme
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -62,6 +66,8 @@ def error_response(dialect: Dialect, error: HubError) -> Response[str]:
 
 def security_schemes() -> dict[str, SecurityScheme]:
     """Basic userId:apiKey for the public dialects; SigV4 (API Gateway AWS_IAM) for /admin."""
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBase
+
     return {
         "basicAuth": HTTPBase(scheme="basic"),
         "sigv4": APIKey(
@@ -78,8 +84,19 @@ class HubResolver(APIGatewayRestResolver):
     def __init__(self, dialect: Dialect) -> None:
         super().__init__(enable_validation=True)
         self.dialect = dialect
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
         # Routes name these schemes in `security=`; a resolver must declare them to build its schema.
-        self.configure_openapi(title="trackhub", security_schemes=security_schemes())
+        # Declared here, when a document is built, rather than at init (a cold start pays for init).
+        if not self.openapi_config.security_schemes:
+            self.configure_openapi(title="trackhub", security_schemes=security_schemes())
+        from trackhub.api.openapi_responses import complete_route, finish_document
+
+        for route in self._static_routes + self._dynamic_routes:  # what each route may answer
+            complete_route(route, self.dialect)
+        document = super().get_openapi_schema(*args, **kwargs)
+        finish_document(document, self.dialect)
+        return document
 
 
 def make_resolver(dialect: Dialect = Dialect.HUB) -> HubResolver:

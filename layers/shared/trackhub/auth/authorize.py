@@ -35,7 +35,11 @@ def require_part(principal: Principal, part: Part) -> None:
 
 
 def require_publish(principal: Principal, program_id: str) -> Program:
-    program = repository.get_program(program_id)
+    return check_publish(principal, program_id, repository.get_program(program_id))
+
+
+def check_publish(principal: Principal, program_id: str, program: Program | None) -> Program:
+    """require_publish for a program the caller has read itself (batched with other reads)."""
     if program is None or not principal.may_publish(program):
         raise Forbidden(f"this key may not publish to program {program_id!r}")
     return program

@@ -5,9 +5,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from trackhub.collector import jwt_settings, repository
-from trackhub.collector.api_models import CreateTrackingCodeRequest, UpdateTrackingCodeRequest
-from trackhub.collector.models import JwtSettings, TrackingCode
+from trackhub.collector import jwt_settings, repository, revocations
+from trackhub.collector.api_models import (
+    CreateTrackingCodeRequest,
+    JwtRevocationOut,
+    RevokeJwtRequest,
+    UpdateTrackingCodeRequest,
+)
+from trackhub.collector.models import JwtSettings, PlayerType, TrackingCode
 from trackhub.errors import InvalidInput, NotFound
 from trackhub.storage.items import utc_now
 from trackhub.tenancy import service as tenancy_service
@@ -62,3 +67,37 @@ def get_jwt_settings(account_id: str) -> dict[str, Any]:
     if settings is None:
         raise NotFound(f"account {account_id!r} has no JWT settings")
     return {"accountId": account_id, **settings.public_view()}
+
+
+def revoke_jwt(account_id: str, request: RevokeJwtRequest) -> JwtRevocationOut:
+    tenancy_service.active_account(account_id)
+    now = utc_now()
+    if request.jti is not None:
+        revocations.revoke_jti(account_id, request.jti, now=now, expires_at=request.expiresAt)
+        return JwtRevocationOut(
+            accountId=account_id, jti=request.jti, expiresAt=request.expiresAt, revokedAt=now
+        )
+    assert request.username is not None  # the request model holds exactly one of the two
+    before = request.issuedBefore or now
+    revocations.revoke_user(
+        account_id, request.username, before=before, now=now, expires_at=request.expiresAt
+    )
+    return JwtRevocationOut(
+        accountId=account_id,
+        username=request.username,
+        issuedBefore=before,
+        expiresAt=request.expiresAt,
+        revokedAt=now,
+    )
+
+
+def delete_player(account_id: str, player_type: str, player_id: str) -> None:
+    """Forget a player and its session counters. Its live authTokens stay, and tracks with them are
+    answered `false` and store nothing (RAGE's answer for a deleted player)."""
+    tenancy_service.active_account(account_id)
+    try:
+        kind = PlayerType(player_type)
+    except ValueError:
+        raise InvalidInput("playerType: must be anonymous or identified") from None
+    if not repository.delete_player(account_id, kind, player_id):
+        raise NotFound(f"no {kind.value} player {player_id!r} in account {account_id!r}")

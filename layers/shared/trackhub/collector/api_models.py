@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from trackhub.collector.models import TRACKING_CODE_PATTERN, TrackingCode, Username
 
@@ -60,3 +60,43 @@ class TrackingCodeOut(BaseModel):
 
 class TrackingCodesOut(BaseModel):
     trackingCodes: list[TrackingCodeOut]
+
+
+class RevokeJwtRequest(_Request):
+    """Revoke one token (by its `jti`) or every token of a user issued up to a moment (a logout)."""
+
+    jti: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = Field(
+        default=None, description="The `jti` claim of the one token to refuse."
+    )
+    username: Username | None = Field(
+        default=None, description="Refuse this user's tokens issued (`iat`) at or before issuedBefore."
+    )
+    issuedBefore: datetime | None = Field(
+        default=None,
+        description="With username: the cut-off (default: now). Tokens without `iat` are refused.",
+    )
+    expiresAt: datetime | None = Field(
+        default=None,
+        description="When the revocation may be forgotten (its tokens have expired); default: kept.",
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RevokeJwtRequest:
+        if (self.jti is None) == (self.username is None):
+            raise ValueError("give exactly one of jti or username")
+        if self.issuedBefore is not None and self.username is None:
+            raise ValueError("issuedBefore: only with username")
+        for name in ("issuedBefore", "expiresAt"):
+            moment = getattr(self, name)
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError(f"{name}: needs a time zone (e.g. 2026-01-01T00:00:00Z)")
+        return self
+
+
+class JwtRevocationOut(BaseModel):
+    accountId: str
+    jti: str | None = None
+    username: str | None = None
+    issuedBefore: datetime | None = None
+    expiresAt: datetime | None = None
+    revokedAt: datetime

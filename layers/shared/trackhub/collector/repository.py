@@ -9,7 +9,8 @@
 
 A start is: GetItem code, GetItem/PutItem player, one UpdateItem ADD on the counter (atomic: two
 concurrent resumes get two numbers), one conditional PutItem of the token. A track is one
-conditional UpdateItem of the token (slides its expiry and returns the session) and a GetItem code.
+conditional UpdateItem of the token (slides its expiry and returns the session) and one BatchGetItem
+of the code and the player (a deleted player's tracks are answered `false`, as RAGE did).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from botocore.exceptions import ClientError
 from trackhub.collector.models import Player, PlayerType, SessionCount, SessionToken, TrackingCode
 from trackhub.config import collector_settings
 from trackhub.errors import Conflict, NotFound
+from trackhub.storage.batch import get_many
 from trackhub.storage.clients import table
 from trackhub.storage.errors import is_conditional_failure, unavailable_on_outage
 from trackhub.storage.items import iso, query_all
+from trackhub.storage.writes import put_new
 
 _WHAT = "the collector table"
-_NEW = "attribute_not_exists(PK)"
 _LIVE = "attribute_exists(PK) AND expiresAt > :epoch AND attribute_not_exists(endedAt)"
 
 
@@ -74,12 +76,8 @@ def _code(item: dict[str, Any]) -> TrackingCode:
 
 def create_code(code: TrackingCode) -> None:
     with unavailable_on_outage(_WHAT):
-        try:
-            _table().put_item(Item=_code_item(code), ConditionExpression=_NEW)
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                raise Conflict(f"trackingCode {code.code!r} already exists") from exc
-            raise
+        if not put_new(_table(), _code_item(code)):  # our own retried put is not a conflict
+            raise Conflict(f"trackingCode {code.code!r} already exists")
 
 
 def get_code(code: str) -> TrackingCode | None:
@@ -170,13 +168,7 @@ def create_player(player: Player) -> bool:
         "createdAt": iso(player.created_at),
     }
     with unavailable_on_outage(_WHAT):
-        try:
-            _table().put_item(Item=item, ConditionExpression=_NEW)
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-    return True
+        return put_new(_table(), item)  # our own retried put counts as created (storage.writes)
 
 
 def next_session(player: Player, code: str, now: datetime, gameplay_id: str) -> SessionCount:
@@ -196,6 +188,38 @@ def next_session(player: Player, code: str, now: datetime, gameplay_id: str) -> 
         gameplay_id=str(item["gameplayId"]),
         first_session_started=datetime.fromisoformat(str(item["firstSessionStarted"])),
     )
+
+
+def delete_player(account_id: str, player_type: PlayerType, player_id: str) -> bool:
+    """Delete the player item and its session counters; False when there was no such player."""
+    pk = _player_pk(account_id, player_type, player_id)
+    with unavailable_on_outage(_WHAT):
+        try:
+            _table().delete_item(Key={"PK": pk, "SK": "PLAYER"}, ConditionExpression="attribute_exists(PK)")
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        counters = query_all(
+            _table().query,
+            KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with("CODE#"),
+            ProjectionExpression="PK, SK",
+        )
+        with _table().batch_writer() as batch:  # re-sends unprocessed items itself
+            for item in counters:
+                batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+    return True
+
+
+def get_code_and_player(
+    code: str, account_id: str, player_type: PlayerType, player_id: str
+) -> tuple[TrackingCode | None, bool]:
+    """A track's two reads in one BatchGetItem: the tracking code, and whether the player still exists."""
+    code_key = {"PK": f"CODE#{code}", "SK": "CODE"}
+    player_key = {"PK": _player_pk(account_id, player_type, player_id), "SK": "PLAYER"}
+    found = get_many(collector_settings().COLLECTOR_TABLE_NAME, [code_key, player_key], what=_WHAT)
+    tracking = next((_code(i) for i in found if i["SK"] == "CODE"), None)
+    return tracking, any(i["SK"] == "PLAYER" for i in found)
 
 
 # ------------------------------------------------------------------ auth tokens
@@ -231,12 +255,9 @@ def create_token(token_hash: str, token: SessionToken, *, now: datetime, expires
         "expiresAt": expires_at,
     }
     with unavailable_on_outage(_WHAT):
-        try:
-            _table().put_item(Item=item, ConditionExpression=_NEW)
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                raise TokenCollision from exc
-            raise
+        # A put retried after a lost answer finds its own first attempt: not a collision.
+        if not put_new(_table(), item):
+            raise TokenCollision
 
 
 def _live_token_update(

@@ -16,7 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from trackhub.collector import identity, repository, validation
+from trackhub.collector import identity, repository, revocations, validation
 from trackhub.collector.models import Player, PlayerType, SessionToken, TrackingCode, event_participant
 from trackhub.collector.names import animal_name
 from trackhub.config import collector_settings
@@ -51,6 +51,13 @@ INVALID_SESSION = "Invalid authToken: unknown, expired or ended session. Start a
 NOT_AUTHORIZED_TRACK = "Not authorized to send traces to this activity"
 ACTIVITY_NOT_FOUND = "Activity not found"
 SUCCESS = {"message": "Success."}
+# A2 (tokenStorage/redis-backend.js) answered a JWT whose session was gone with its own error JSON.
+SESSION_REVOKED = "Token doesn't exist, login into the system so it can generate a new token."
+SESSION_REVOKED_FIELDS = {
+    "status": 401,
+    "descriptiveTitle": "Session revoked",
+    "descriptiveSubtitle": "This login was ended or revoked; log in again to get a new token.",
+}
 ANONYMOUS_NAME = "Anonymous"
 COMPLETED_EVENT_TYPE = "COLLECTOR_COMPLETED"
 MAX_STATEMENT_BYTES = 350_000  # a DynamoDB item holds 400 KB, statement and index keys together
@@ -72,16 +79,26 @@ def _expiry(now: datetime) -> int:
 
 
 # ------------------------------------------------------------------ start
-def _open_code(code: str) -> TrackingCode:
+def _known_code(code: str) -> TrackingCode:
     found = repository.get_code(code) if code else None
     if found is None:
         raise NotFound(NOT_AVAILABLE)
     account = tenancy.get_account(found.account_id)
     if account is None or not account.active:
         raise NotFound(NOT_AVAILABLE)
-    if not found.open:
-        raise PreconditionFailed(NOT_STARTED)
     return found
+
+
+def _identify(account_id: str, authorization: str | None) -> str | None:
+    """The username a Bearer JWT proves (None: no or an unaccepted Authorization). A revoked token
+    is refused the way A2 refused it, before the collector saw the request."""
+    verified = identity.identify(account_id, authorization) if authorization else None
+    if verified is None:
+        return None
+    if revocations.is_revoked(account_id, verified):
+        logger.info("revoked JWT refused")
+        raise Unauthenticated(SESSION_REVOKED, fields=SESSION_REVOKED_FIELDS)
+    return verified.username
 
 
 def _player(account_id: str, username: str | None, anonymous: str | None, now: datetime) -> Player:
@@ -137,8 +154,10 @@ def start(code: str, *, authorization: str | None, anonymous: str | None, home_p
 
     `anonymous` is the body's `anonymous` value when truthy (None: a new anonymous player).
     """
-    tracking = _open_code(code)
-    username = identity.identify(tracking.account_id, authorization) if authorization else None
+    tracking = _known_code(code)
+    username = _identify(tracking.account_id, authorization)
+    if not tracking.open:
+        raise PreconditionFailed(NOT_STARTED)
     if not tracking.admits(username):
         raise Unauthenticated(NOT_AUTHORIZED_JOIN)
     if authorization and username is None:
@@ -228,10 +247,17 @@ def _completed_event(session: SessionToken, stored: StoredStatement, program: st
     )
 
 
-def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, Any]:
-    """POST /api/collector/track: validate every statement, then store them all (or answer an error)."""
+def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, Any] | bool:
+    """POST /api/collector/track: validate every statement, then store them all (or answer an error).
+
+    `False` (RAGE's 200 `false`) when the token's player was deleted: nothing is stored."""
     session = _session(authorization)
-    tracking = repository.get_code(session.tracking_code)
+    tracking, player_exists = repository.get_code_and_player(
+        session.tracking_code, session.account_id, session.player_type, session.player_id
+    )
+    if not player_exists:
+        logger.info("track for a deleted player ignored", extra={"tracking_code": session.tracking_code})
+        return False
     if tracking is None:
         raise NotFound(ACTIVITY_NOT_FOUND)
     if not tracking.admits(session.player_id if session.player_type is PlayerType.IDENTIFIED else None):
@@ -281,7 +307,7 @@ def _publish_completed(session: SessionToken, completed: list[StoredStatement]) 
         try:
             events.publish(
                 _completed_event(session, stored, program),
-                extra_transact_items=[statements_repository.transact_put(stored)],
+                extra_transact_items=statements_repository.transact_puts(stored),
             )
         except (ExtraItemRejected, Conflict):
             # the event exists: a client re-sending a batch with its own statement ids; keep the statement

@@ -151,6 +151,11 @@ def read_counter(program_id: str) -> Counter:
     """Strongly consistent: the sequence a publish builds on must be the last committed one."""
     with unavailable_on_outage(_WHAT):
         item = _table().get_item(Key=counter_key(program_id), ConsistentRead=True).get("Item")
+    return counter_from_item(item)
+
+
+def counter_from_item(item: dict[str, Any] | None) -> Counter:
+    """The counter item as read (None: the program has published nothing yet)."""
     if not item:
         return Counter(seq=0, last_created_utc=None, exists=False)
     last = item.get("LastCreatedUtc")

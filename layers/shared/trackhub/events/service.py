@@ -16,7 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from trackhub.auth.authorize import require_publish, require_read
+from trackhub.auth.authorize import check_publish, require_publish, require_read
 from trackhub.auth.principal import Principal
 from trackhub.config import event_store_settings
 from trackhub.errors import DependencyUnavailable, Forbidden, NotFound, PayloadTooLarge
@@ -33,7 +33,9 @@ from trackhub.events.models import (
     parse_utc,
 )
 from trackhub.observability import logger, metrics
+from trackhub.storage.batch import get_across
 from trackhub.storage.items import utc_now
+from trackhub.tenancy import repository as tenancy
 
 __all__ = ["ExtraItemRejected", "delete_as", "get_as", "publish", "publish_as", "read_feed_as"]
 
@@ -49,14 +51,20 @@ def _backoff(attempt: int) -> float:
 
 
 # ------------------------------------------------------------------ publish
-def publish(event: NewEvent, *, extra_transact_items: Sequence[dict[str, Any]] = ()) -> StoredEvent:
+def publish(
+    event: NewEvent,
+    *,
+    extra_transact_items: Sequence[dict[str, Any]] = (),
+    counter: repository.Counter | None = None,
+) -> StoredEvent:
     """Commit `event` as the next entry of its program's feed (no authorization: callers check).
 
     `extra_transact_items` (low-level TransactWriteItems entries, at most 97, none touching the
     events table's items for this event) commit in the same transaction, so a state change and its
     event appear together or not at all. Raises PayloadTooLarge, Conflict (EventId exists),
     ExtraItemRejected (an extra item's condition failed) or DependencyUnavailable (contention
-    outlasted the retries, or the table is unavailable).
+    outlasted the retries, or the table is unavailable). `counter`: the feed counter when the caller
+    has just read it (consistently), saving the first attempt its read.
     """
     size = data_size(event.publisher_event_data)
     if size > MAX_EVENT_DATA_BYTES:
@@ -69,7 +77,8 @@ def publish(event: NewEvent, *, extra_transact_items: Sequence[dict[str, Any]] =
     for attempt in range(attempts):
         if attempt:
             sleep(_backoff(attempt))
-        counter = repository.read_counter(program_id)
+        if counter is None or attempt:
+            counter = repository.read_counter(program_id)
         now = parse_utc(utc_now())
         # CreatedUtc never decreases along the feed, whatever the clocks of concurrent writers say.
         created = max(now, counter.last_created_utc) if counter.last_created_utc else now
@@ -105,9 +114,22 @@ def _stored(event: NewEvent, event_id: str, created: datetime, seq: int) -> Stor
 
 
 def publish_as(principal: Principal, event: NewEvent) -> StoredEvent:
-    """POST /events: the key must have the publish right on PublisherProgramId (403 otherwise)."""
-    require_publish(principal, event.publisher_program_id)
-    return publish(event)
+    """POST /events: the key must have the publish right on PublisherProgramId (403 otherwise).
+
+    The program (tenancy table) and the feed counter (events table) are read in one BatchGetItem:
+    a publish is three calls (key, program + counter, transaction)."""
+    program_id = event.publisher_program_id
+    found = get_across(
+        {
+            tenancy.table_name(): [tenancy.program_key(program_id)],
+            repository.table_name(): [repository.counter_key(program_id)],
+        },
+        what="the hub's tables",
+    )
+    programs = found[tenancy.table_name()]
+    check_publish(principal, program_id, tenancy.program_from_item(programs[0]) if programs else None)
+    counters = found[repository.table_name()]
+    return publish(event, counter=repository.counter_from_item(counters[0] if counters else None))
 
 
 # ------------------------------------------------------------------ get / delete

@@ -24,6 +24,7 @@ from trackhub.errors import Conflict, NotFound
 from trackhub.storage.clients import dynamodb_client, table
 from trackhub.storage.errors import is_conditional_failure, unavailable_on_outage
 from trackhub.storage.items import iso, query_all, to_attribute_values
+from trackhub.storage.writes import put_new
 from trackhub.tenancy.models import Account, ApiKey, HubPrograms, Program, Status, Subscription
 
 _WHAT = "the tenancy table"
@@ -137,12 +138,8 @@ def _subscription(item: dict[str, Any]) -> Subscription:
 
 def _put_new(item: dict[str, Any], conflict: str) -> None:
     with unavailable_on_outage(_WHAT):
-        try:
-            _table().put_item(Item=item, ConditionExpression=_NEW)
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                raise Conflict(conflict) from exc
-            raise
+        if not put_new(_table(), item):  # our own retried put is not a conflict (storage.writes)
+            raise Conflict(conflict)
 
 
 def _get(pk: str, sk: str, *, consistent: bool = False) -> dict[str, Any] | None:
@@ -262,6 +259,19 @@ def revoke_key(account_id: str, user_id: str) -> ApiKey:
 # ------------------------------------------------------------------ programs
 def create_program(program: Program) -> None:
     _put_new(_program_item(program), f"program {program.program_id!r} already exists")
+
+
+def program_key(program_id: str) -> dict[str, str]:
+    return {"PK": f"PROGRAM#{program_id}", "SK": "PROGRAM"}
+
+
+def program_from_item(item: dict[str, Any]) -> Program:
+    """A program item read elsewhere (e.g. in one BatchGetItem with the feed counter)."""
+    return _program(item)
+
+
+def table_name() -> str:
+    return tenancy_settings().TENANCY_TABLE_NAME
 
 
 def get_program(program_id: str) -> Program | None:

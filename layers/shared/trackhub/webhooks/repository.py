@@ -24,7 +24,12 @@ from botocore.exceptions import ClientError
 from trackhub.config import webhook_settings
 from trackhub.errors import Conflict, DependencyUnavailable, NotFound
 from trackhub.storage.clients import dynamodb_client, table
-from trackhub.storage.errors import error_code, is_conditional_failure, unavailable_on_outage
+from trackhub.storage.errors import (
+    error_code,
+    is_conditional_failure,
+    is_transient_cancellation,
+    unavailable_on_outage,
+)
 from trackhub.storage.items import iso, query_all, to_attribute_values
 from trackhub.webhooks.codes import Method
 from trackhub.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook, WebhookKind
@@ -372,18 +377,26 @@ def record_success(delivery: Delivery, attempt: Attempt) -> bool:
         try:
             dynamodb_client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
         except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
+            # Lost to another copy: False. Throttled: raise (503), so the message is retried and the
+            # delivery is not left pending with its attempt spent and nothing to send it again.
+            if error_code(exc) == "TransactionCanceledException" and not is_transient_cancellation(exc):
                 return False
             raise
     return True
 
 
+REDRIVE_MARK = "redrive"  # `outbox` value the outbox's MODIFY filter matches (with attempts 0)
+
+
 def reset_for_redrive(delivery_id: str, now: float) -> bool:
-    """A parked delivery (or one SQS dead-lettered before its tenth attempt) starts over."""
+    """A parked delivery (or one SQS dead-lettered before its tenth attempt) starts over. This write
+    is its outbox entry: the stream's MODIFY record (pending, attempts 0, `outbox` = redrive) is what
+    queues it (webhook_outbox), so a redrive that dies after it still gets its message. The worker's
+    claim sets attempts to 1, so no later change of the item matches again."""
     return _conditional_update(
         delivery_id,
-        UpdateExpression="SET #s = :pending, attempts = :zero, nextAttemptAt = :now, enqueued = :f "
-        "ADD redrives :one",
+        UpdateExpression="SET #s = :pending, attempts = :zero, nextAttemptAt = :now, enqueued = :f, "
+        "outbox = :mark ADD redrives :one",
         ConditionExpression="#s = :parked OR #s = :pending",
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={
@@ -393,6 +406,7 @@ def reset_for_redrive(delivery_id: str, now: float) -> bool:
             ":now": int(now),
             ":f": False,
             ":one": 1,
+            ":mark": REDRIVE_MARK,
         },
     )
 

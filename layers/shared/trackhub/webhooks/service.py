@@ -199,15 +199,10 @@ def test_as(principal: Principal, webhook_id: str) -> Delivery:
 
 
 def redrive(delivery_ids: list[str]) -> list[str]:
-    """Start each (parked) delivery over with a fresh attempt counter and a new message."""
+    """Start each (parked) delivery over with a fresh attempt counter. The reset is the only write:
+    the table's stream queues it (webhook_outbox), so no crash can leave it pending without a message."""
     now = time.time()
-    redriven: list[str] = []
-    for delivery_id in delivery_ids:
-        if repository.reset_for_redrive(delivery_id, now):
-            queue.enqueue(delivery_id)
-            repository.mark_enqueued(delivery_id)
-            redriven.append(delivery_id)
-    return redriven
+    return [d for d in delivery_ids if repository.reset_for_redrive(d, now)]
 
 
 def redrive_as(principal: Principal, webhook_id: str) -> list[str]:

@@ -320,10 +320,20 @@ def get_target_items(
     account_id: str, pathway_id: str, activity_id: str, user_id: str
 ) -> tuple[Pathway | None, Activity | None, User | None]:
     """Pathway, activity and user in one (strongly consistent) BatchGetItem."""
+    pathway, activity, user, _ = get_target_and_progress(account_id, pathway_id, activity_id, user_id)
+    return pathway, activity, user
+
+
+def get_target_and_progress(
+    account_id: str, pathway_id: str, activity_id: str, user_id: str
+) -> tuple[Pathway | None, Activity | None, User | None, Progress]:
+    """Pathway, activity, user and the user's progress on it in one (strongly consistent) BatchGetItem:
+    a pull or a push knows all four keys once it knows the target, so one call reads them."""
     keys = {
         "pathway": pathway_key(account_id, pathway_id),
         "activity": activity_key(account_id, pathway_id, activity_id),
         "user": user_key(account_id, user_id),
+        "progress": progress_key(account_id, user_id, pathway_id, activity_id),
     }
     pending: list[dict[str, str]] = list(keys.values())
     found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -345,11 +355,12 @@ def get_target_items(
     def lookup(name: str) -> dict[str, Any] | None:
         return found.get((keys[name]["PK"], keys[name]["SK"]))
 
-    pathway, activity, user = lookup("pathway"), lookup("activity"), lookup("user")
+    pathway, activity, user, progress = (lookup(name) for name in ("pathway", "activity", "user", "progress"))
     return (
         _pathway(pathway) if pathway else None,
         _activity(activity) if activity else None,
         _user(user) if user else None,
+        _progress(progress) if progress else Progress(),
     )
 
 

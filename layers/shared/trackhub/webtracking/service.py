@@ -174,17 +174,17 @@ class ByUserToken:
 Identification = ByWebToken | ByUserToken
 
 
-def _web_token_target(account_id: str, web_token: str) -> Target:
+def _web_token_target(account_id: str, web_token: str) -> tuple[Target, Progress]:
     grant = repository.get_web_token(web_token)
     # TTL deletes lazily (up to days late): the expiry is checked here too.
     if grant is None or grant.account_id != account_id or grant.expires_at <= clock().timestamp():
         raise NotFound("webToken: unknown or expired webToken")
-    pathway, activity, user = repository.get_target_items(
+    pathway, activity, user, progress = repository.get_target_and_progress(
         account_id, grant.pathway_id, grant.activity_id, grant.user_id
     )
     if pathway is None or activity is None or user is None:
         raise NotFound("webToken: unknown or expired webToken")
-    return Target(account_id=account_id, pathway=pathway, activity=activity, user=user)
+    return Target(account_id=account_id, pathway=pathway, activity=activity, user=user), progress
 
 
 def _pathway_by_id_or_name(account_id: str, value: str) -> Pathway:
@@ -201,7 +201,7 @@ def _pathway_by_id_or_name(account_id: str, value: str) -> Pathway:
     return named[0]
 
 
-def _user_token_target(account_id: str, ident: ByUserToken) -> Target:
+def _user_token_target(account_id: str, ident: ByUserToken) -> tuple[Target, Progress]:
     owner = repository.get_user_token(ident.user_token)
     if owner is None or owner[0] != account_id:
         raise NotFound("userToken: unknown userToken")
@@ -209,17 +209,18 @@ def _user_token_target(account_id: str, ident: ByUserToken) -> Target:
     unknown = NotFound(f"activity_ID: no activity {ident.activity_id!r} in pathway {pathway.pathway_id!r}")
     if not ACTIVITY_ID_RE.match(ident.activity_id):  # could not have been created: no lookup needed
         raise unknown
-    _, activity, user = repository.get_target_items(
+    _, activity, user, progress = repository.get_target_and_progress(
         account_id, pathway.pathway_id, ident.activity_id, owner[1]
     )
     if activity is None:
         raise unknown
     if user is None:
         raise NotFound("userToken: unknown userToken")
-    return Target(account_id=account_id, pathway=pathway, activity=activity, user=user)
+    return Target(account_id=account_id, pathway=pathway, activity=activity, user=user), progress
 
 
-def _target(principal: Principal, ident: Identification) -> Target:
+def _target(principal: Principal, ident: Identification) -> tuple[Target, Progress]:
+    """The target and its current progress, read together."""
     require_part(principal, Part.WEBTRACKING)
     if isinstance(ident, ByWebToken):
         return _web_token_target(principal.account_id, ident.web_token)
@@ -234,8 +235,7 @@ def _progress_of(target: Target) -> Progress:
 
 # ------------------------------------------------------------------ Falkor: pull
 def pull(principal: Principal, web_token: str) -> tuple[Target, Progress]:
-    target = _target(principal, ByWebToken(web_token))
-    return target, _progress_of(target)
+    return _target(principal, ByWebToken(web_token))
 
 
 # ------------------------------------------------------------------ Falkor: push
@@ -325,17 +325,20 @@ def _commit(target: Target, steps: list[tuple[str | None, Progress]], version: i
 
 def push(principal: Principal, ident: Identification, change: PushChange) -> Progress:
     """Apply `change` (fields left None keep their value); return the state now stored."""
-    target = _target(principal, ident)
+    target, current = _target(principal, ident)
     attempts = webtracking_settings().WEBTRACKING_PUSH_MAX_ATTEMPTS
     for attempt in range(attempts):
-        current = _progress_of(target)
+        if attempt:  # lost a race: the stored progress moved on since it was read
+            current = _progress_of(target)
         steps = plan(current, change)
-        if not steps:
+        if not steps:  # accepted, nothing to change: still a push on the operations dashboard
+            metrics.add_metric(name="WebTrackingPushes", unit=MetricUnit.Count, value=1)
             return current
         try:
             _commit(target, steps, current.version)
         except (repository.StaleProgress, ExtraItemRejected):
             logger.debug("push lost a race for the progress item", extra={"attempt": attempt + 1})
             continue
+        metrics.add_metric(name="WebTrackingPushes", unit=MetricUnit.Count, value=1)
         return steps[-1][1]
     raise DependencyUnavailable("this activity's progress is being changed concurrently; retry")

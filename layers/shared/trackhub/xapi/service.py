@@ -11,7 +11,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,8 +35,19 @@ from trackhub.xapi.models import (
 )
 
 MAX_MORE_CHARS = 4096
-_FILTERS = ("agent", "verb", "activity", "registration", "since", "until", "limit", "ascending")
-_SINGLE_ALLOWED = {"statementId", "format", "attachments"}
+_FILTERS = (
+    "agent",
+    "verb",
+    "activity",
+    "registration",
+    "since",
+    "until",
+    "limit",
+    "ascending",
+    "related_agents",
+    "related_activities",
+)
+_COMMON = {"format", "attachments"}
 
 
 # ------------------------------------------------------------------ writing
@@ -107,17 +118,23 @@ def _bool(parameter: str, value: str) -> bool:
     return value.lower() == "true"
 
 
+def _flag(params: Mapping[str, str], name: str) -> bool:
+    return _bool(name, params[name]) if name in params else False
+
+
+def _format(params: Mapping[str, str]) -> str:
+    fmt = params.get("format", "exact")
+    if fmt not in _FORMATS:
+        raise _bad("format", "must be exact, ids or canonical")
+    return fmt
+
+
 def parse_query(account_id: str, params: Mapping[str, str]) -> StatementQuery:
     """The xAPI 1.0.3 query parameters; a value the hub cannot honour is a 400 naming it."""
-    unknown = sorted(set(params) - {*_FILTERS, *_SINGLE_ALLOWED, "related_activities", "related_agents"})
+    unknown = sorted(set(params) - {*_FILTERS, *_COMMON})
     if unknown:
         raise _bad(unknown[0], "is not a parameter of GET /xapi/statements")
-    for related in ("related_activities", "related_agents"):
-        if related in params and _bool(related, params[related]):
-            raise _bad(related, "true is not supported by this LRS; send false or omit it")
-    fmt = params.get("format", "exact")
-    if fmt not in ("exact", "canonical", "ids"):
-        raise _bad("format", "must be exact, ids or canonical")
+    _format(params)
     limit = DEFAULT_LIMIT
     if "limit" in params:
         raw = params["limit"]
@@ -139,15 +156,18 @@ def parse_query(account_id: str, params: Mapping[str, str]) -> StatementQuery:
         until=until,
         limit=limit,
         ascending=_bool("ascending", params["ascending"]) if "ascending" in params else False,
+        related_agents=_flag(params, "related_agents"),
+        related_activities=_flag(params, "related_activities"),
     )
 
 
 _TEXT_FIELDS = ("agent", "verb", "activity", "registration", "since", "until")
+_BOOL_FIELDS = ("ascending", "related_agents", "related_activities")
 _FORMATS = ("exact", "canonical", "ids")
 
 
 def encode_more(query: StatementQuery, next_key: Mapping[str, str], fmt: str = "exact") -> str:
-    fields = {k: getattr(query, k) for k in (*_TEXT_FIELDS, "limit", "ascending")}
+    fields = {k: getattr(query, k) for k in (*_TEXT_FIELDS, *_BOOL_FIELDS, "limit")}
     raw = json.dumps({"q": fields, "k": dict(next_key), "f": fmt}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -164,7 +184,7 @@ def decode_more(account_id: str, token: str) -> tuple[StatementQuery, str]:
     except (binascii.Error, ValueError, KeyError, TypeError):
         raise invalid from None
     # A tampered token must be a 400, never a malformed Query (a 500).
-    if fmt not in _FORMATS or not isinstance(query.ascending, bool):
+    if fmt not in _FORMATS or not all(isinstance(getattr(query, k), bool) for k in _BOOL_FIELDS):
         raise invalid
     if not all(getattr(query, k) is None or isinstance(getattr(query, k), str) for k in _TEXT_FIELDS):
         raise invalid
@@ -173,6 +193,8 @@ def decode_more(account_id: str, token: str) -> tuple[StatementQuery, str]:
     _index, attribute, value = repository.index_for(query)
     # A key from another partition (another account, another filter) would make the Query fail.
     if key.get(attribute) != value or not str(key.get("PK", "")).startswith(f"STMT#{account_id}#"):
+        raise invalid
+    if set(key) != {"PK", "SK", "StoredSK", attribute}:
         raise invalid
     if not isinstance(query.limit, int) or not 1 <= query.limit <= MAX_LIMIT:
         raise invalid
@@ -188,7 +210,7 @@ def _ids_only(statement: dict[str, Any]) -> dict[str, Any]:
         kept = {
             k: v for k, v in value.items() if k in ("objectType", "mbox", "mbox_sha1sum", "openid", "account")
         }
-        if isinstance(value.get("member"), list) and "objectType" in value and not agent_ifi(value):
+        if isinstance(value.get("member"), list) and not agent_ifi(value):  # anonymous groups only
             kept["member"] = [agent(m) for m in value["member"]]
         return kept
 
@@ -202,38 +224,137 @@ def _ids_only(statement: dict[str, Any]) -> dict[str, Any]:
     if isinstance(obj, dict):
         kind = obj.get("objectType", "Activity")
         if kind == "Activity":
-            out["object"] = {"objectType": "Activity", "id": obj.get("id")}
+            out["object"] = {"id": obj.get("id")}
         elif kind in ("Agent", "Group"):
             out["object"] = agent(obj)
+        elif kind == "SubStatement":
+            out["object"] = {**_ids_only(obj), "objectType": "SubStatement"}
+    context = out.get("context")
+    if isinstance(context, dict):
+        context = dict(context)
+        for key in ("instructor", "team"):
+            if key in context:
+                context[key] = agent(context[key])
+        activities = context.get("contextActivities")
+        if isinstance(activities, dict):
+            context["contextActivities"] = {
+                kind: [{"id": a.get("id")} for a in value if isinstance(a, dict)]
+                if isinstance(value, list)
+                else value
+                for kind, value in activities.items()
+            }
+        out["context"] = context
     return out
 
 
-def read_as(principal: Principal, params: Mapping[str, str], *, more_base: str) -> dict[str, Any]:
+_LANGUAGE_MAPS = ("display", "name", "description")
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """Accept-Language tags, best first (q-values honoured)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            ranked.append((-quality, position, tag.lower()))
+    return [tag for _q, _p, tag in sorted(ranked)]
+
+
+def _one_language(value: dict[str, Any], languages: Sequence[str]) -> dict[str, Any]:
+    """The best entry: an exact tag first, then the same primary language, then the first one."""
+    for wanted in languages:
+        for tag, text in value.items():
+            if wanted in ("*", tag.lower()):
+                return {tag: text}
+        for tag, text in value.items():
+            if tag.lower().split("-")[0] == wanted.split("-")[0]:
+                return {tag: text}
+    first = next(iter(value.items()), None)
+    return {first[0]: first[1]} if first else {}
+
+
+def canonical(value: Any, languages: Sequence[str], key: str = "") -> Any:
+    """format=canonical: each language map reduced to the one language the client prefers."""
+    if isinstance(value, dict):
+        if key in _LANGUAGE_MAPS and all(isinstance(v, str) for v in value.values()):
+            return _one_language(value, languages)
+        if key in ("extensions",):
+            return value
+        return {k: canonical(v, languages, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [canonical(v, languages, key) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class ReadAnswer:
+    """What GET /xapi/statements answers: the JSON body, the statements in it (for attachments) and
+    the `stored` the Last-Modified header reports."""
+
+    body: dict[str, Any]
+    statements: tuple[dict[str, Any], ...]
+    last_modified: str | None
+    attachments: bool
+
+
+def _shaped(statement: dict[str, Any], fmt: str, languages: Sequence[str]) -> dict[str, Any]:
+    if fmt == "ids":
+        return _ids_only(statement)
+    if fmt == "canonical":
+        return dict(canonical(statement, languages))
+    return statement
+
+
+def _single(account: str, params: Mapping[str, str], languages: Sequence[str]) -> dict[str, Any]:
+    name = "statementId" if "statementId" in params else "voidedStatementId"
+    if "statementId" in params and "voidedStatementId" in params:
+        raise _bad("voidedStatementId", "cannot be combined with statementId")
+    extra = sorted(set(params) - {name, *_COMMON})
+    if extra:
+        raise _bad(extra[0], f"cannot be combined with {name}")
+    fmt = _format(params)
+    statement_id = params[name]
+    item = repository.get_item(account, statement_id.lower()) if UUID_RE.match(statement_id) else None
+    # statementId never returns a voided statement; voidedStatementId returns only voided ones
+    if item is None or bool(item.get("voided")) != (name == "voidedStatementId"):
+        raise NotFound(f"statement {statement_id!r} not found")
+    return _shaped(json.loads(item["statement"]), fmt, languages)
+
+
+def read_as(
+    principal: Principal,
+    params: Mapping[str, str],
+    *,
+    more_base: str,
+    accept_language: str | None = None,
+) -> ReadAnswer:
     """GET /xapi/statements for a key with the collector scope, over its own account's statements.
 
-    Returns a single statement for `statementId`, else a StatementResult `{statements, more}`.
+    A single statement for `statementId` / `voidedStatementId`, else a StatementResult
+    `{statements, more}`.
     """
     require_part(principal, Part.COLLECTOR)
     account = principal.account_id
-    fmt = params.get("format", "exact")
-    if "statementId" in params:
-        extra = sorted(set(params) - _SINGLE_ALLOWED)
-        if extra:
-            raise _bad(extra[0], "cannot be combined with statementId")
-        if fmt not in ("exact", "canonical", "ids"):
-            raise _bad("format", "must be exact, ids or canonical")
-        statement_id = params["statementId"]
-        found = repository.get(account, statement_id.lower()) if UUID_RE.match(statement_id) else None
-        if found is None:
-            raise NotFound(f"statement {statement_id!r} not found")
-        return _ids_only(found) if fmt == "ids" else found
+    languages = accepted_languages(accept_language)
+    wants_attachments = _bool("attachments", params["attachments"]) if "attachments" in params else False
+    if "statementId" in params or "voidedStatementId" in params:
+        one = _single(account, params, languages)
+        return ReadAnswer(one, (one,), str(one.get("stored") or "") or None, wants_attachments)
     if "more" in params:
         if set(params) - {"more"}:
             raise _bad(sorted(set(params) - {"more"})[0], "cannot be combined with more")
         query, fmt = decode_more(account, params["more"])
     else:
         query = parse_query(account, params)
+        fmt = _format(params)
     page: StatementPage = repository.query(query)
-    statements = [_ids_only(s) if fmt == "ids" else s for s in page.statements]
+    statements = tuple(_shaped(s, fmt, languages) for s in page.statements)
     more = f"{more_base}?more={encode_more(query, page.next_key, fmt)}" if page.next_key else ""
-    return {"statements": statements, "more": more}
+    newest = max((str(s.get("stored") or "") for s in page.statements), default="") or None
+    return ReadAnswer({"statements": list(statements), "more": more}, statements, newest, wants_attachments)

@@ -1,0 +1,276 @@
+"""Fault tests: every template table and webhook queue in moto, one account with everything a write
+path needs (keys, a web tracking launch, a collector tracking code, a webhook subscription), and an
+Injector hooked into the hub's own boto3 clients.
+
+botocore's retry waits are set to zero here (the retries themselves still happen); the events
+store's own publish backoff is zeroed the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Powertools reads these when trackhub.observability is first imported (maybe at collection).
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "trackhub")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "trackhub")
+
+import boto3
+import pytest
+from botocore.retries import standard
+from hubtest.apigw import api_event, basic
+from hubtest.functions import Reply, invoke
+from hubtest.receiver import Receiver
+from hubtest.template import project_template
+from injector import Injector
+from moto import mock_aws
+
+from trackhub.collector import admin as collector_admin
+from trackhub.collector import jwt_settings
+from trackhub.collector.api_models import CreateTrackingCodeRequest
+from trackhub.collector.models import JwtSettings
+from trackhub.config import reset_settings
+from trackhub.events import service as events_service
+from trackhub.storage.clients import reset_clients
+from trackhub.tenancy import service as tenancy
+from trackhub.webhooks import queue
+from trackhub_local.resources import create_queues, create_tables
+
+REGION = "us-east-1"
+JWT_SECRET = "fault-test-secret-of-at-least-32-characters"
+SCOPES = ["events:publish:*", "events:read:*", "webtracking", "collector", "webhooks"]
+UNIT_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+# The tables' variables, as tests/unit/conftest.py's hub_tables sets them (by logical id).
+TABLE_ENV = {
+    "TenancyTable": "TENANCY_TABLE_NAME",
+    "EventsTable": "EVENTS_TABLE_NAME",
+    "WebTrackingTable": "WEBTRACKING_TABLE_NAME",
+    "WebhooksTable": "WEBHOOKS_TABLE_NAME",
+    "CollectorTable": "COLLECTOR_TABLE_NAME",
+    "StatementsTable": "STATEMENTS_TABLE_NAME",
+}
+WORLD_ENV = (
+    "WEBHOOK_QUEUE_URL",
+    "WEBHOOK_DLQ_URL",
+    "WEBHOOK_RETRY_SCHEDULE",
+    "WEBHOOK_TIMEOUT_SECONDS",
+    "WEBHOOK_ALLOW_NETWORKS",
+    "SSL_CERT_FILE",
+    "COLLECTOR_JWT_PARAMETER_PREFIX",
+    "STATEMENTS_WRITE_BACKOFF_MS",
+)
+
+
+@dataclass(frozen=True)
+class Stack:
+    auth: str  # a key of `acme` with every scope
+    account_id: str
+    program_id: str  # ACME-LMS: events are published here and a webhook subscribes to it
+    web_token: str
+    tracking_code: str
+    webhook_id: str  # subscription on ACME-LMS, POST to the receiver
+    receiver: Receiver
+    tables: dict[str, str]
+    queue_url: str
+    dlq_url: str
+    injector: Injector
+
+    def call(self, function: str, method: str, path: str, **kwargs: Any) -> Reply:
+        headers = {"Authorization": self.auth, **kwargs.pop("headers", {})}
+        return invoke(function, api_event(method, path, headers=headers, **kwargs))
+
+
+def admin(function: str, method: str, path: str, resource: str, body: Any = None, **params: str) -> Reply:
+    """An /admin route (AWS_IAM is API Gateway's job, so the function sees no credentials)."""
+    return invoke(
+        function, api_event(method, path, resource=resource, body=body, path_parameters=params or None)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _metrics_namespace() -> None:
+    from trackhub.observability import metrics
+
+    if metrics.provider.namespace is None:
+        metrics.provider.namespace = "trackhub"
+
+
+@pytest.fixture(autouse=True)
+def _no_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep botocore's retries (the thing under test) but not their back-off sleeps."""
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    monkeypatch.setattr(events_service, "sleep", lambda seconds: None)
+
+
+def launch(account: str) -> str:
+    """A new pathway, user and launch (unique names: a module's tests share one account)."""
+    suffix = uuid.uuid4().hex[:8]
+    pathway = admin(
+        "admin_create_pathway",
+        "POST",
+        f"/admin/accounts/{account}/pathways",
+        "/admin/accounts/{accountId}/pathways",
+        {"name": f"Onboarding {suffix}"},
+        accountId=account,
+    )
+    assert pathway.status == 201, pathway.body
+    pathway_id = pathway.json["ID"]
+    activity = admin(
+        "admin_create_activity",
+        "POST",
+        f"/admin/accounts/{account}/pathways/{pathway_id}/activities",
+        "/admin/accounts/{accountId}/pathways/{pathwayId}/activities",
+        {"ID": "course-42", "name": "Course 42", "url": "https://lms.example.com/course/42"},
+        accountId=account,
+        pathwayId=pathway_id,
+    )
+    assert activity.status == 201, activity.body
+    user = admin(
+        "admin_create_user",
+        "POST",
+        f"/admin/accounts/{account}/users",
+        "/admin/accounts/{accountId}/users",
+        {"email": f"ada-{suffix}@example.com", "firstname": "Ada", "lastname": "Lovelace"},
+        accountId=account,
+    )
+    assert user.status == 201, user.body
+    launched = admin(
+        "admin_create_launch",
+        "POST",
+        f"/admin/accounts/{account}/launches",
+        "/admin/accounts/{accountId}/launches",
+        {"pathwayId": pathway_id, "activityId": "course-42", "userId": user.json["userId"]},
+        accountId=account,
+    )
+    assert launched.status == 201, launched.body
+    return str(launched.json["webToken"])
+
+
+def _provision(patch: pytest.MonkeyPatch, tables: dict[str, str], directory: Path) -> Stack:
+    rx = Receiver.start(directory)
+    sqs = boto3.client("sqs", region_name=REGION)
+    urls = create_queues(sqs, project_template())
+    for name, value in {
+        "WEBHOOK_QUEUE_URL": urls["WebhookDeliveryQueue"],
+        "WEBHOOK_DLQ_URL": urls["WebhookDeliveryDLQ"],
+        "WEBHOOK_RETRY_SCHEDULE": "0",
+        "WEBHOOK_TIMEOUT_SECONDS": "5",
+        "WEBHOOK_ALLOW_NETWORKS": "127.0.0.0/8",
+        "SSL_CERT_FILE": str(rx.ca_file),
+        "COLLECTOR_JWT_PARAMETER_PREFIX": "/faults/collector/jwt",
+        "STATEMENTS_WRITE_BACKOFF_MS": "0",
+    }.items():
+        patch.setenv(name, value)
+    reset_settings()
+    reset_clients()
+    queue.reset_client()
+    jwt_settings.reset()
+    account = tenancy.create_account("Acme", "acme")
+    program = tenancy.create_program(account.account_id, "ACME-LMS", "LMS")
+    key, secret = tenancy.create_key(account.account_id, SCOPES, "everything")
+    auth = basic(key.user_id, secret)
+    code = collector_admin.create_code(
+        account.account_id, CreateTrackingCodeRequest(name="game", trackingCode="open-game")
+    ).code
+    collector_admin.put_jwt_settings(
+        account.account_id, JwtSettings(algorithm="HS256", secret=JWT_SECRET, issuer="https://login/")
+    )
+    web_token = launch(account.account_id)
+    created = invoke(
+        "webhooks_create",
+        api_event(
+            "POST",
+            "/v1/webhooks",
+            headers={"Authorization": auth},
+            body={
+                "code": f"{{WEBHOOK:{rx.url('/events')}:s3cret:POST}}",
+                "programs": [program.program_id],
+                "types": [],
+            },
+        ),
+    )
+    assert created.status == 201, created.body
+    return Stack(
+        auth=auth,
+        account_id=account.account_id,
+        program_id=program.program_id,
+        web_token=web_token,
+        tracking_code=code,
+        webhook_id=created.json["webhookId"],
+        receiver=rx,
+        tables=tables,
+        queue_url=urls["WebhookDeliveryQueue"],
+        dlq_url=urls["WebhookDeliveryDLQ"],
+        injector=Injector(),
+    )
+
+
+@contextmanager
+def _injecting(world: Stack) -> Iterator[Stack]:
+    """Clients are created per test (the root conftest resets them): hook the ones this test uses."""
+    reset_clients()
+    queue.reset_client()  # also a fresh retry quota for botocore's standard mode
+    jwt_settings.reset()
+    world.injector.install()
+    try:
+        yield world
+    finally:
+        world.injector.uninstall()
+        queue.reset_client()
+        jwt_settings.reset()
+
+
+@pytest.fixture
+def stack(hub_tables: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Stack]:
+    """A world of its own (tests that count deliveries or receiver calls)."""
+    world = _provision(monkeypatch, hub_tables, tmp_path / "tls")
+    try:
+        with _injecting(world):
+            yield world
+    finally:
+        world.receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def _module_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dict[str, str]]]:
+    with pytest.MonkeyPatch.context() as patch, mock_aws():
+        for name, value in {**UNIT_ENV, "POWERTOOLS_SERVICE_NAME": "trackhub"}.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        tables = dict(create_tables(boto3.client("dynamodb", region_name=REGION), project_template()))
+        env = {logical: TABLE_ENV[logical] for logical in tables if logical in TABLE_ENV}
+        for logical, variable in env.items():
+            patch.setenv(variable, tables[logical])
+        world = _provision(patch, tables, tmp_path_factory.mktemp("tls"))
+        variables = {name: os.environ[name] for name in (*env.values(), *WORLD_ENV)}
+        try:
+            yield world, variables
+        finally:
+            world.receiver.stop()
+    reset_settings()
+    reset_clients()
+
+
+@pytest.fixture
+def shared_stack(
+    _module_world: tuple[Stack, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stack]:
+    """One world per test module (provisioning is most of a case's cost). Tests only add to it with
+    unique names, and compare the tables before and after their own request."""
+    world, variables = _module_world
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    reset_settings()
+    with _injecting(world):
+        yield world

@@ -1,0 +1,298 @@
+"""The hub's HTTP write paths as the fault tests drive them, and the tables' state to compare.
+
+Each WritePath has an optional `prepare` (run without faults: a session to track into, a key to
+revoke) and an `act` that sends the one request under test; `dialect` names its error shape.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from conftest import REGION, Stack, admin, launch
+from hubtest.apigw import api_event
+from hubtest.functions import Reply, invoke
+
+from trackhub.tenancy import service as tenancy
+
+HOST = "hub.example.com"
+
+
+def _unique(prefix: str) -> str:
+    """A fresh id: the paths run many times against one module's world."""
+    return prefix + uuid.uuid4().hex[:8]
+
+
+@dataclass(frozen=True)
+class WritePath:
+    name: str
+    dialect: str  # hub | falkor | rage
+    act: Callable[[Stack, Any], Reply]
+    prepare: Callable[[Stack], Any] = lambda stack: None
+    # Items a failed request may leave behind (see docs: whole, consistent steps only); None: none.
+    may_leave: Callable[[dict[str, Any]], bool] | None = None
+    # Checked after the request finally succeeded: the retried request converged, nothing doubled.
+    converged: Callable[[Stack, Any], None] = lambda stack, context: None
+
+
+def _publish(stack: Stack, _: Any) -> Reply:
+    body = {
+        "PublisherProgramId": stack.program_id,
+        "PublisherSystemId": "LMS",
+        "PublisherEventId": "course-42-completed",
+        "EventType": "AI_COMP_SUCCESS",
+        "PublisherParticipantId": "ada@example.com",
+        "PublisherEventData": {"score": 90},
+        "EventStartUtc": "2026-05-01T12:30:00Z",
+    }
+    return stack.call("events_publish", "POST", "/events", body=body)
+
+
+def _push(stack: Stack, web_token: str) -> Reply:
+    body = {"webToken": web_token, "progress": 100, "complete": 1}
+    return stack.call("webtracking_push", "POST", "/v1/webtracking/push", body=body)
+
+
+def _pull(stack: Stack, _: Any) -> Reply:
+    return stack.call("webtracking_pull", "POST", "/v1/webtracking/pull", body={"webToken": stack.web_token})
+
+
+def _start(stack: Stack, _: Any) -> Reply:
+    path = f"/api/collector/start/{stack.tracking_code}"
+    event = api_event(
+        "POST",
+        path,
+        resource="/api/collector/start/{trackingCode}",
+        body={},
+        headers={"Host": HOST},
+        path_parameters={"trackingCode": stack.tracking_code},
+    )
+    return invoke("collector_start", event)
+
+
+def _session(stack: Stack) -> str:
+    started = _start(stack, None)
+    assert started.status == 200, started.body
+    return str(started.json["authToken"])
+
+
+def statement(verb: str = "initialized") -> dict[str, Any]:
+    return {
+        "actor": {"name": "happy-red-fox", "account": {"homePage": f"https://{HOST}/", "name": "Anonymous"}},
+        "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
+        "object": {
+            "id": f"https://{HOST}/api/proxy/gleaner/games/acme/code/level/level1",
+            "definition": {"type": "https://w3id.org/xapi/seriousgames/activity-types/level"},
+        },
+        "timestamp": "2026-11-23T12:53:22.349Z",
+    }
+
+
+def _track(stack: Stack, token: str) -> Reply:
+    raw = json.dumps([statement("initialized"), statement("progressed"), statement("completed")])
+    event = api_event(
+        "POST", "/api/collector/track", raw_body=raw, headers={"Host": HOST, "Authorization": token}
+    )
+    return invoke("collector_track", event)
+
+
+def _render(stack: Stack, _: Any) -> Reply:
+    content = f"<p>{{WEBHOOK:{stack.receiver.url('/render')}:s3cret:POST:0}}</p>"
+    return stack.call(
+        "content_render", "POST", "/v1/content/render", body={"content": content, "context": {}}
+    )
+
+
+def _test_call(stack: Stack, _: Any) -> Reply:
+    return stack.call(
+        "webhooks_test",
+        "POST",
+        f"/v1/webhooks/{stack.webhook_id}/test",
+        resource="/v1/webhooks/{webhookId}/test",
+        path_parameters={"webhookId": stack.webhook_id},
+    )
+
+
+def _subscribe(stack: Stack, _: Any) -> Reply:
+    body = {
+        "code": f"{{WEBHOOK:{stack.receiver.url('/second')}:other:POST}}",
+        "programs": [stack.program_id],
+        "types": ["AI_COMP_SUCCESS"],
+    }
+    return stack.call("webhooks_create", "POST", "/v1/webhooks", body=body)
+
+
+def _create_account(_stack: Stack, _: Any) -> Reply:
+    return admin(
+        "admin_create_account",
+        "POST",
+        "/admin/accounts",
+        "/admin/accounts",
+        {"name": "Beta", "accountId": _unique("b")},
+    )
+
+
+def _create_key(stack: Stack, _: Any) -> Reply:
+    return admin(
+        "admin_create_key",
+        "POST",
+        f"/admin/accounts/{stack.account_id}/keys",
+        "/admin/accounts/{accountId}/keys",
+        {"scopes": ["webtracking"]},
+        accountId=stack.account_id,
+    )
+
+
+def _create_program(stack: Stack, _: Any) -> Reply:
+    return admin(
+        "admin_create_program",
+        "POST",
+        f"/admin/accounts/{stack.account_id}/programs",
+        "/admin/accounts/{accountId}/programs",
+        {"programId": _unique("CRM-").upper(), "name": "CRM"},
+        accountId=stack.account_id,
+    )
+
+
+def _spare_key(stack: Stack) -> str:
+    key, _secret = tenancy.create_key(stack.account_id, ["webtracking"], "to revoke")
+    return key.user_id
+
+
+def _revoke_key(stack: Stack, user_id: str) -> Reply:
+    return admin(
+        "admin_revoke_key",
+        "DELETE",
+        f"/admin/accounts/{stack.account_id}/keys/{user_id}",
+        "/admin/accounts/{accountId}/keys/{userId}",
+        accountId=stack.account_id,
+        userId=user_id,
+    )
+
+
+def _create_tracking_code(stack: Stack, _: Any) -> Reply:
+    return admin(
+        "admin_create_tracking_code",
+        "POST",
+        f"/admin/accounts/{stack.account_id}/tracking-codes",
+        "/admin/accounts/{accountId}/tracking-codes",
+        {"name": "second game", "trackingCode": _unique("game-")},
+        accountId=stack.account_id,
+    )
+
+
+def _whole_transitions(item: dict[str, Any]) -> bool:
+    """A push is a sequence of transitions (started, completed), each committed with its event in
+    one transaction: a failure between two leaves the earlier ones, and the retry adds the rest."""
+    return str(item["SK"]).startswith(("PROGRESS#", "SEQ#", "EVENT", "COUNTER"))
+
+
+def _pushed_once(stack: Stack, web_token: str) -> None:
+    pulled = stack.call("webtracking_pull", "POST", "/v1/webtracking/pull", body={"webToken": web_token})
+    data = pulled.json["data"]
+    assert (data["progress"], data["complete"]) == (100, 1), data
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    items = dynamodb.Table(stack.tables["EventsTable"]).scan(ConsistentRead=True)["Items"]
+    pathway = data["pathway"]["ID"]  # this launch's own pathway
+    types = sorted(
+        str(i["EventType"]) for i in items if i["SK"] == "EVENT" and pathway in str(i["PublisherEventData"])
+    )
+    assert types == ["AI_COMP_SUCCESS", "AI_STARTED"], types
+
+
+def _player_or_counter(item: dict[str, Any]) -> bool:
+    """Known leftover of a failed collector start (three separate writes): the player record and its
+    session counter; never a session token, so nothing acknowledged depends on them."""
+    return item["SK"] == "PLAYER" or str(item["SK"]).startswith("CODE#")
+
+
+def _touched_or_stored(item: dict[str, Any]) -> bool:
+    """A track stores its plain statements first, then its `completed` ones with their event in one
+    transaction: a failure in between leaves the plain ones (and the token's lastAccessed touch).
+    A retry stores statements sent with ids once; id-less ones get new ids (at least once)."""
+    return item["SK"] == "TOKEN" or str(item["PK"]).startswith("STMT#")
+
+
+WRITE_PATHS = (
+    WritePath("events publish", "hub", _publish),
+    WritePath(
+        "web tracking push",
+        "falkor",
+        _push,
+        lambda stack: launch(stack.account_id),
+        may_leave=_whole_transitions,
+        converged=_pushed_once,
+    ),
+    WritePath("web tracking pull", "falkor", _pull),
+    WritePath("collector start", "rage", _start, may_leave=_player_or_counter),
+    WritePath("collector track", "rage", _track, _session, may_leave=_touched_or_stored),
+    WritePath("webhook render", "hub", _render),
+    WritePath("webhook test", "hub", _test_call),
+    WritePath("webhook subscription", "hub", _subscribe),
+    WritePath("admin create account", "hub", _create_account),
+    WritePath("admin create key", "hub", _create_key),
+    WritePath("admin create program", "hub", _create_program),
+    WritePath("admin revoke key", "hub", _revoke_key, _spare_key),
+    WritePath("admin create tracking code", "hub", _create_tracking_code),
+)
+
+
+# ------------------------------------------------------------------ state (read with clients of
+# their own, which the injector does not touch)
+def snapshot(stack: Stack) -> dict[str, Any]:
+    """Every item of every table, and how many messages each webhook queue holds."""
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    state: dict[str, Any] = {}
+    for name in stack.tables.values():
+        items = dynamodb.Table(name).scan(ConsistentRead=True)["Items"]
+        state[name] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True, default=str))
+    sqs = boto3.client("sqs", region_name=REGION)
+    for url in (stack.queue_url, stack.dlq_url):
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        state[url] = int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+    return state
+
+
+def without(state: dict[str, Any], leftover: Callable[[dict[str, Any]], bool] | None) -> dict[str, Any]:
+    if leftover is None:
+        return state
+    return {
+        name: [i for i in value if not leftover(i)] if isinstance(value, list) else value
+        for name, value in state.items()
+    }
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What differs between two snapshots (for a readable assertion message)."""
+    diff: dict[str, Any] = {}
+    for name in after:
+        if before.get(name) != after[name]:
+            if isinstance(after[name], list):
+                old = {json.dumps(i, sort_keys=True, default=str) for i in before.get(name, [])}
+                new = {json.dumps(i, sort_keys=True, default=str) for i in after[name]}
+                diff[name] = {"added": sorted(new - old)[:5], "removed": sorted(old - new)[:5]}
+            else:
+                diff[name] = (before.get(name), after[name])
+    return diff
+
+
+def assert_clean_503(path: WritePath, reply: Reply) -> None:
+    """A 503 in the path's dialect, with the Retry-After the hub promises for 503s."""
+    assert reply.status == 503, f"{path.name}: {reply.status} {reply.body}"
+    body = reply.json
+    assert reply.headers.get("Retry-After") == "1", reply.headers
+    if path.dialect == "falkor":
+        assert body["status"] == "error" and body["message"], body
+    elif path.dialect == "rage":
+        assert set(body) == {"message"} and body["message"], body
+    else:
+        assert body["code"] == "unavailable" and body["message"], body
