@@ -137,7 +137,11 @@ def test_invocation_context_logs_and_warm_reuse(
     assert payload["decimal"] == 1.5
     assert payload["path0"] == str(spec.code_dir) == payload["cwd"]
     assert payload["domain_importable"] is False  # no layer: the editable install does not leak it in
-    # What the function printed went to the log sink, prefixed - not into the protocol.
+    # What the function printed went to the log sink, prefixed - not into the protocol. A reader thread
+    # forwards it (as Lambda ships logs after the answer), so allow it a moment to arrive.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "[InfoFunction] to stderr" not in logs.getvalue():
+        time.sleep(0.02)
     assert "[InfoFunction] to stdout" in logs.getvalue()
     assert "[InfoFunction] to stderr" in logs.getvalue()
 
