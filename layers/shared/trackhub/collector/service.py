@@ -37,6 +37,7 @@ from trackhub.storage.items import iso, utc_now
 from trackhub.tenancy import repository as tenancy
 from trackhub.xapi import repository as statements_repository
 from trackhub.xapi import service as statements
+from trackhub.xapi.completion import completed_event
 from trackhub.xapi.models import COMPLETED_VERB, StoredStatement
 
 NOT_AVAILABLE = "Tracking code not available!"
@@ -59,7 +60,6 @@ SESSION_REVOKED_FIELDS = {
     "descriptiveSubtitle": "This login was ended or revoked; log in again to get a new token.",
 }
 ANONYMOUS_NAME = "Anonymous"
-COMPLETED_EVENT_TYPE = "COLLECTOR_COMPLETED"
 MAX_STATEMENT_BYTES = 350_000  # a DynamoDB item holds 400 KB, statement and index keys together
 
 
@@ -227,23 +227,11 @@ def _authority(account_id: str, home_page: str) -> dict[str, Any]:
 
 
 def _completed_event(session: SessionToken, stored: StoredStatement, program: str) -> NewEvent:
-    statement = stored.statement
-    data: dict[str, Any] = {
-        "statementId": stored.statement_id,
-        "trackingCode": session.tracking_code,
-        "session": session.session,
-        "objectId": (statement.get("object") or {}).get("id"),
-    }
-    if isinstance(statement.get("result"), dict):
-        data["result"] = statement["result"]
-    return NewEvent(
-        event_id=f"{program}-{stored.statement_id}",
-        event_type=COMPLETED_EVENT_TYPE,
-        publisher_program_id=program,
-        publisher_event_id=stored.statement_id,
-        publisher_participant_id=event_participant(session.player_type, session.player_id),
-        publisher_event_data=data,
-        event_start_utc=stored.stored,
+    return completed_event(
+        program,
+        stored,
+        participant=event_participant(session.player_type, session.player_id),
+        details={"trackingCode": session.tracking_code, "session": session.session},
     )
 
 

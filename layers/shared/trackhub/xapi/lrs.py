@@ -28,7 +28,7 @@ from trackhub.events.models import NewEvent
 from trackhub.observability import logger, metrics
 from trackhub.storage.items import iso, utc_now
 from trackhub.tenancy import repository as tenancy
-from trackhub.xapi import attachments, repository, validation
+from trackhub.xapi import attachments, completion, repository, validation
 from trackhub.xapi.compare import same_statement
 from trackhub.xapi.models import (
     COMPLETED_VERB,
@@ -42,7 +42,6 @@ from trackhub.xapi.models import (
 )
 from trackhub.xapi.service import new_statement
 
-COMPLETED_EVENT_TYPE = "COLLECTOR_COMPLETED"  # the collector's: one kind of event for a completion
 _MAX_ATTEMPTS = 3  # transaction rounds when a concurrent writer takes an id between check and write
 
 
@@ -280,23 +279,8 @@ def _participant(statement: dict[str, Any]) -> str:
 
 
 def completed_event(program: str, item: StoredStatement) -> NewEvent:
-    statement = item.statement
-    obj = statement.get("object")
-    data: dict[str, Any] = {
-        "statementId": item.statement_id,
-        "source": "xapi",
-        "objectId": obj.get("id") if isinstance(obj, dict) else None,
-    }
-    if isinstance(statement.get("result"), dict):
-        data["result"] = statement["result"]
-    return NewEvent(
-        event_id=f"{program}-{item.statement_id}",
-        event_type=COMPLETED_EVENT_TYPE,
-        publisher_program_id=program,
-        publisher_event_id=item.statement_id,
-        publisher_participant_id=_participant(statement),
-        publisher_event_data=data,
-        event_start_utc=item.stored,
+    return completion.completed_event(
+        program, item, participant=_participant(item.statement), details={"source": "xapi"}
     )
 
 
