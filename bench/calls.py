@@ -41,13 +41,19 @@ MINIMUMS: dict[str, Minimum] = {
     ),
     "webtracking push": Minimum(4, "as pull, then one conditional write (a transaction with an event)"),
     "collector start": Minimum(
-        2, "BatchGetItem of code + account (two tables); one TransactWriteItems of player, session, token"
+        3,
+        "code GetItem (it names the account); BatchGetItem of account, player, counter (two tables); "
+        "one TransactWriteItems of player, counter, token",
     ),
     "collector track 10": Minimum(
-        4, "token UpdateItem; code/player BatchGetItem; ceil(items / 25) BatchWriteItem (xAPI layout)"
+        3,
+        "token UpdateItem; code/player BatchGetItem; ceil(items / 25) BatchWriteItem: 10 statements "
+        "+ 13 postings (one per distinct actor, authority, activity, verb of the write group)",
     ),
     "collector track 100": Minimum(
-        22, "token UpdateItem; code/player BatchGetItem; ceil(items / 25) BatchWriteItem (xAPI layout)"
+        7,
+        "token UpdateItem; code/player BatchGetItem; ceil(items / 25) BatchWriteItem: 100 statements "
+        "+ 13 postings (one per distinct actor, authority, activity, verb of the write group)",
     ),
     "event publish": Minimum(
         3, "key GetItem; BatchGetItem of program + feed counter; one TransactWriteItems"

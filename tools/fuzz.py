@@ -4,7 +4,8 @@ Loopback only and bounded: it starts the local stack on a free port (seeded like
 schemathesis over every operation - the public API authenticated with the demo key that holds every
 non-admin scope, then /admin/* unsigned - with a fixed number of examples per operation, a seed and a
 time limit per pass, stops the stack, prints the failures and exits 1 if there was any: a 5xx, an
-undocumented status code or content type, or a body that breaks its documented schema.
+undocumented status code or content type, or a body that breaks its documented schema. Exit 2: the
+fuzzer itself failed (no verdict on the hub); a pass ended by a known tool error is run once more.
 
     .venv/bin/python tools/fuzz.py [--max-examples N] [--max-time SECONDS] [--seed N] [--report-dir D]
 """
@@ -73,10 +74,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(failure, ensure_ascii=False))
     broken = [outcome for outcome in outcomes if outcome.exit_code != 0 and not outcome.failures]
     for outcome in broken:  # schemathesis itself failed (schema not loaded, an error): show its output
+        known = f" - the fuzzer's own crash ({outcome.tool_error}), twice" if outcome.tool_error else ""
         print(
-            f"fuzz: {outcome.name}: schemathesis exited {outcome.exit_code}\n{outcome.output}",
+            f"fuzz: {outcome.name}: schemathesis exited {outcome.exit_code}{known}\n{outcome.output}",
             file=sys.stderr,
         )
+    for outcome in outcomes:
+        if outcome.reruns:
+            print(
+                f"fuzz: {outcome.name}: run again after a known tool error (hubtest.fuzz.TOOL_ERRORS)",
+                file=sys.stderr,
+            )
     total = sum(outcome.operations for outcome in outcomes)
     cases = sum(outcome.cases for outcome in outcomes)
     elapsed = time.monotonic() - started
@@ -84,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         f"fuzz: {total} operations, {cases} test cases, {len(failures)} failures in {elapsed:.0f} s",
         file=sys.stderr,
     )
-    return 1 if failures or broken else 0
+    if failures:
+        return 1  # the hub answered wrongly
+    return 2 if broken else 0  # 2: the fuzzer itself failed (no verdict on the hub)
 
 
 if __name__ == "__main__":

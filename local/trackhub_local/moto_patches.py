@@ -8,6 +8,15 @@ drops the records the cancelled transaction appended (DynamoDB never streams a c
 DynamoDB applies a TransactWriteItems once per ClientRequestToken (for 10 minutes); moto applied it
 again. botocore retries a call whose answer it did not get (a read timeout on a busy machine), so the
 retry of a committed transaction failed its own conditions: a fresh event answered 409.
+
+moto checks DynamoDB's 400 KB item limit on every attribute it sets, re-measuring every attribute
+already set: building an item of n attributes measures O(n²) attribute values, the largest single
+cost of storing statements in the local stack. The patch measures a new item once.
+
+moto parses each DynamoDB request body twice: json.loads, then a walk of the operation's botocore
+shape that only converts blobs (and timestamps, floats, which item operations do not carry) - as
+costly as the operation itself for a BatchWriteItem of 25 items. Item operations without binary
+values keep json.loads' result.
 """
 
 from __future__ import annotations
@@ -18,11 +27,31 @@ import threading
 import time
 from typing import Any
 
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
 _PATCHED = "_trackhub_keeps_stream_shards"
 _PATCHED_TOKENS = "_trackhub_idempotent_transactions"
+_PATCHED_SIZES = "_trackhub_linear_item_size"
+_PATCHED_PARSING = "_trackhub_plain_json_items"
+# item operations whose shapes hold no timestamp or float: only blobs (B, BS) need the shape walk
+_PLAIN_ACTIONS = frozenset(
+    {
+        "BatchGetItem",
+        "BatchWriteItem",
+        "DeleteItem",
+        "GetItem",
+        "PutItem",
+        "Query",
+        "TransactGetItems",
+        "TransactWriteItems",
+        "UpdateItem",
+    }
+)
+_ITEM_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (measured between 409 and 410 KB)
 _TOKEN_SECONDS = 600.0  # DynamoDB remembers a ClientRequestToken for 10 minutes
 
 
@@ -88,3 +117,53 @@ def idempotent_transactions() -> None:
 
     setattr(transact_write_items, _PATCHED_TOKENS, True)
     DynamoHandler.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def linear_item_size_check() -> None:
+    """Idempotent: patch moto's Item.__init__ once per process to measure the new item once (the same
+    sum and limit as LimitedSizeDict.__setitem__, which still guards later updates of the item)."""
+    original = Item.__init__
+    if getattr(original, _PATCHED_SIZES, False):
+        return
+
+    @functools.wraps(original)
+    def __init__(
+        self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]
+    ) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        converted = {key: DynamoType(value) for key, value in attrs.items()}
+        if sum(bytesize(key) + value.size() for key, value in converted.items()) > _ITEM_LIMIT:
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict()
+        dict.update(self.attrs, converted)
+
+    setattr(__init__, _PATCHED_SIZES, True)
+    Item.__init__ = __init__  # type: ignore[method-assign]
+
+
+def plain_json_item_requests() -> None:
+    """Idempotent: patch DynamoHandler.parse_parameters once per process (see the module's doc)."""
+    original = DynamoHandler.parse_parameters
+    if getattr(original, _PATCHED_PARSING, False):
+        return
+
+    @functools.wraps(original)
+    def parse_parameters(self: DynamoHandler, request: Any) -> None:
+        body = getattr(request, "data", None)
+        # botocore writes `"B": ` for a binary value; inside a JSON string a quote is escaped
+        if (
+            isinstance(body, bytes)
+            and body
+            and self._get_action() in _PLAIN_ACTIONS
+            and b'"B":' not in body
+            and b'"BS":' not in body
+        ):
+            parsed = json.loads(body)
+            if isinstance(parsed, dict):
+                self.params = parsed
+                return
+        original(self, request)
+
+    setattr(parse_parameters, _PATCHED_PARSING, True)
+    DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign,assignment]

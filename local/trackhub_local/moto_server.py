@@ -28,7 +28,12 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
-from trackhub_local.moto_patches import idempotent_transactions, keep_stream_shards_on_rollback
+from trackhub_local.moto_patches import (
+    idempotent_transactions,
+    keep_stream_shards_on_rollback,
+    linear_item_size_check,
+    plain_json_item_requests,
+)
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +185,8 @@ class MotoServer(ThreadedMotoServer):
         self.account_id = account_id or new_account_id()
         keep_stream_shards_on_rollback()  # streams keep flowing after a cancelled transaction
         idempotent_transactions()  # botocore's retry of a committed transaction is not applied twice
+        linear_item_size_check()  # moto measured each new item O(attributes²) times
+        plain_json_item_requests()  # moto walked each item request's shape after json.loads
 
     def _server_entry(self) -> None:
         # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped and quiet logging.

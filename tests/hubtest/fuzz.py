@@ -86,6 +86,12 @@ def passes(
     ]
 
 
+# The fuzzer's own crashes, not answers of the hub: CPython before 3.11.8 / 3.12.1 can raise this
+# SystemError from ast.parse in a threaded program (python/cpython#106905); hypothesis parses lambdas'
+# source while schemathesis runs two workers. A pass ending in one is run once more (`run_pass`).
+TOOL_ERRORS = ("AST constructor recursion depth mismatch",)
+
+
 @dataclass
 class Outcome:
     name: str
@@ -96,6 +102,14 @@ class Outcome:
     failures: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     output: str = ""
+    reruns: int = 0  # passes run again after a tool error
+
+    @property
+    def tool_error(self) -> str | None:
+        """The known fuzzer crash that ended this pass without any failure of the hub, if one did."""
+        if self.exit_code == 0 or self.failures:
+            return None
+        return next((known for known in TOOL_ERRORS if known in self.output), None)
 
 
 def command(
@@ -203,7 +217,34 @@ def run_pass(
     phases: str = "examples,coverage,fuzzing",
     report_dir: Path | None = None,
 ) -> Outcome:
-    """One schemathesis run; `max_time` bounds it (schemathesis' own budget, plus a hard timeout)."""
+    """One schemathesis run; `max_time` bounds it (schemathesis' own budget, plus a hard timeout).
+    A run that a known tool error (TOOL_ERRORS) ended is run once more; `reruns` counts it."""
+    for attempt in range(2):
+        outcome = _run_once(
+            base_url,
+            run,
+            max_examples=max_examples,
+            max_time=max_time,
+            seed=seed,
+            phases=phases,
+            report_dir=report_dir,
+        )
+        outcome.reruns = attempt
+        if outcome.tool_error is None:
+            break
+    return outcome
+
+
+def _run_once(
+    base_url: str,
+    run: Pass,
+    *,
+    max_examples: int,
+    max_time: float,
+    seed: int,
+    phases: str,
+    report_dir: Path | None,
+) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="trackhub-fuzz-") as tmp:
         report = (report_dir or Path(tmp)) / f"schemathesis-{run.name}.ndjson"
         report.parent.mkdir(parents=True, exist_ok=True)

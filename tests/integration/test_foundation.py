@@ -166,7 +166,7 @@ def test_health_reports_every_table_and_no_secret(hub: Hub) -> None:
     reply = call("GET", f"{hub.url}/health")
     assert reply.status == 200 and reply.header("Cache-Control") == "no-store"
     dependencies = reply.json["dependencies"]
-    tables = {"events", "tenancy", "webtracking", "webhooks", "collector", "statements"}
+    tables = {"events", "tenancy", "webtracking", "webhooks", "collector", "statements", "xapi_documents"}
     assert reply.json["status"] == "ok" and dependencies.keys() == tables
     assert set(dependencies.values()) == {"ok"}
     assert "trackhub-local" not in reply.text  # no physical table names

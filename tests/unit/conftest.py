@@ -35,6 +35,7 @@ TABLE_ENV = {
     "WebhooksTable": "WEBHOOKS_TABLE_NAME",
     "CollectorTable": "COLLECTOR_TABLE_NAME",
     "StatementsTable": "STATEMENTS_TABLE_NAME",
+    "XapiDocumentsTable": "XAPI_DOCUMENTS_TABLE_NAME",
 }
 # The same for the template's S3 buckets.
 BUCKET_ENV = {

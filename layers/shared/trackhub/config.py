@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _EnvModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built on first use: a function validates the few settings it reads, never all of them at import.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class ApiSettings(_EnvModel):
@@ -67,6 +68,14 @@ class AttachmentSettings(_EnvModel):
     """The S3 bucket holding xAPI attachment content, one object per `<accountId>/<sha2>`."""
 
     ATTACHMENTS_BUCKET_NAME: str = Field(min_length=1)
+
+
+class DocumentSettings(_EnvModel):
+    """The xAPI document store (State, Activity Profile, Agent Profile resources)."""
+
+    XAPI_DOCUMENTS_TABLE_NAME: str = Field(min_length=1)
+    # Content is kept in the item (DynamoDB's item limit is 400 KB); larger documents are a 413.
+    XAPI_DOCUMENT_MAX_BYTES: int = Field(default=350 * 1024, ge=1, le=380 * 1024)
 
 
 class WebhookSettings(_EnvModel):
@@ -133,6 +142,11 @@ def attachment_settings() -> AttachmentSettings:
 
 
 @cache
+def document_settings() -> DocumentSettings:
+    return DocumentSettings.model_validate(dict(os.environ))
+
+
+@cache
 def webhook_settings() -> WebhookSettings:
     return WebhookSettings.model_validate(dict(os.environ))
 
@@ -148,3 +162,4 @@ def reset_settings() -> None:
     collector_jwt_settings.cache_clear()
     statement_settings.cache_clear()
     attachment_settings.cache_clear()
+    document_settings.cache_clear()

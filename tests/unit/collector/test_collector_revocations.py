@@ -100,7 +100,8 @@ def test_an_anonymous_start_reads_no_revocations(acme: Acme, monkeypatch: pytest
     def unreadable(*_: Any, **__: Any) -> bool:
         raise AssertionError("revocations read for an anonymous start")
 
-    monkeypatch.setattr(service.revocations, "is_revoked", unreadable)
+    monkeypatch.setattr(service.revocations, "keys", unreadable)
+    monkeypatch.setattr(service.revocations, "revoked_by", unreadable)
     # Then an anonymous start succeeds without reading it
     assert start(acme.open_code, body={}).status == 200
 
@@ -159,7 +160,15 @@ def test_deleting_an_unknown_player_is_404_and_a_bad_type_400(acme: Acme) -> Non
 
 # ------------------------------------------------------------------ track: the store fails
 @pytest.fixture
-def throttled() -> Iterator[list[str]]:
+def started(acme: Acme) -> dict[str, Any]:
+    """A session, started before the store fails (a start commits in a TransactWriteItems too)."""
+    reply = start(acme.open_code, body={})
+    assert reply.status == 200, reply.body
+    return dict(reply.json)
+
+
+@pytest.fixture
+def throttled(started: dict[str, Any]) -> Iterator[list[str]]:
     """Every DynamoDB write the statement store makes is throttled (a botocore before-call hook answers
     in DynamoDB's place, after botocore's own retries would have run out)."""
     seen: list[str] = []
@@ -185,10 +194,10 @@ class _Http:
 
 @pytest.mark.parametrize("verb", ["initialized", "completed"])
 def test_a_failing_store_answers_503_in_rages_shape_and_nothing_is_stored(
-    acme: Acme, throttled: list[str], verb: str
+    acme: Acme, started: dict[str, Any], throttled: list[str], verb: str
 ) -> None:
     # Given a session, and a statement store that refuses every write
-    session = start(acme.open_code, body={}).json
+    session = started
     # When statements are tracked
     reply = track(session["authToken"], [statement(verb), statement()])
     # Then the answer is the store's status with {"message"} (RAGE: the failing consumer's status),

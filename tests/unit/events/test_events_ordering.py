@@ -9,6 +9,7 @@ is a clean 503 with nothing written.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -231,9 +232,35 @@ def test_cancellation_reasons_map_to_the_right_outcome(codes: list[str], expecte
         "TransactWriteItems",
     )
     with pytest.raises(expected) as raised:
-        repository._raise_publish_failure(error, "PUB-x")
+        repository._raise_publish_failure(error, ["PUB-x"])
     if expected is ExtraItemRejected:
         assert raised.value.indexes == [1]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        (["None", "None", "ConditionalCheckFailed", "None", "None"], Conflict),  # the second EventId
+        (["None", "None", "None", "ConditionalCheckFailed", "None"], repository.LostRace),  # its feed entry
+        (["None", "None", "None", "None", "ConditionalCheckFailed"], repository.LostRace),  # the counter
+        (["None", "None", "None", "None", "None", "ConditionalCheckFailed"], ExtraItemRejected),
+    ],
+)
+def test_cancellation_reasons_of_a_two_event_transaction(codes: list[str], expected: type[Exception]) -> None:
+    # Given a transaction of two events (items 0-3), the counter (4) and one extra item (5)
+    error = ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+            "CancellationReasons": [{"Code": code} for code in codes],
+        },
+        "TransactWriteItems",
+    )
+    with pytest.raises(expected) as raised:
+        repository._raise_publish_failure(error, ["PUB-a", "PUB-b"])
+    if expected is Conflict:
+        assert "PUB-b" in str(raised.value)
+    if expected is ExtraItemRejected:
+        assert raised.value.indexes == [0]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -267,6 +294,28 @@ def test_extra_transaction_items_commit_with_the_event(world: World, events_stor
     )
     assert tenancy_item["Item"]["progress"] == {"N": "100"}
     assert repository.get_event(stored.event_id) == stored
+
+
+def test_several_events_commit_as_consecutive_entries_in_one_transaction_or_none(
+    world: World, events_store: dict[str, str]
+) -> None:
+    # Given one event already in the feed
+    first, a, b = (f"PUB-{uuid.uuid4()}" for _ in range(3))
+    service.publish(new_event(event_id=first))
+    # When two events are published together, the second reusing an existing EventId
+    with pytest.raises(Conflict):
+        service.publish_all([new_event(event_id=a), new_event(event_id=first)])
+    # Then neither was written and the counter did not move
+    assert repository.get_event(a) is None and repository.read_counter("PUB").seq == 1
+    # When two new ones are published together
+    started, completed = service.publish_all(
+        [new_event(event_id=a, event_type="AI_STARTED"), new_event(event_id=b)]
+    )
+    # Then they take the next two sequences, in the order given, and the counter the last of them
+    assert (started.feed_seq, completed.feed_seq) == (2, 3)
+    assert started.created_utc == completed.created_utc
+    assert repository.read_counter("PUB").seq == 3
+    assert repository.get_event(b) == completed
 
 
 def test_a_rejected_extra_item_means_no_event_and_no_state_change(

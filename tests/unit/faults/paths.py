@@ -6,17 +6,21 @@ revoke) and an `act` that sends the one request under test; `dialect` names its 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from conftest import REGION, Stack, admin, launch
+import jwt
+from conftest import JWT_SECRET, REGION, Stack, admin, launch
 from hubtest.apigw import api_event
 from hubtest.functions import Reply, invoke
 
+from trackhub.tenancy import repository as tenancy_repository
 from trackhub.tenancy import service as tenancy
 
 HOST = "hub.example.com"
@@ -72,6 +76,80 @@ def _start(stack: Stack, _: Any) -> Reply:
         path_parameters={"trackingCode": stack.tracking_code},
     )
     return invoke("collector_start", event)
+
+
+def _resume(stack: Stack, player_id: str) -> Reply:
+    """A known anonymous player's next session (reads the player and its counter)."""
+    path = f"/api/collector/start/{stack.tracking_code}"
+    event = api_event(
+        "POST",
+        path,
+        resource="/api/collector/start/{trackingCode}",
+        body={"anonymous": player_id},
+        headers={"Host": HOST},
+        path_parameters={"trackingCode": stack.tracking_code},
+    )
+    return invoke("collector_start", event)
+
+
+def _anonymous_player(stack: Stack) -> str:
+    started = _start(stack, None)
+    assert started.status == 200, started.body
+    return str(started.json["playerId"])
+
+
+def _resumed_once(stack: Stack, player_id: str) -> None:
+    """The failed attempts took no session number: the one that succeeded was the second."""
+    reply = _resume(stack, player_id)
+    assert reply.status == 200 and reply.json["session"] == 3, reply.body
+
+
+def _identified_start(stack: Stack, username: str) -> Reply:
+    """A Bearer JWT start (reads the revocation entries in the same BatchGetItem)."""
+    now = int(time.time())
+    claims = {"sub": username, "iss": "https://login/", "iat": now, "exp": now + 600, "jti": _unique("j")}
+    token = jwt.encode(claims, JWT_SECRET, algorithm="HS256")
+    path = f"/api/collector/start/{stack.tracking_code}"
+    event = api_event(
+        "POST",
+        path,
+        resource="/api/collector/start/{trackingCode}",
+        headers={"Host": HOST, "Authorization": f"Bearer {token}"},
+        path_parameters={"trackingCode": stack.tracking_code},
+    )
+    return invoke("collector_start", event)
+
+
+def _identified_once(stack: Stack, username: str) -> None:
+    """Only the request that succeeded took a session: the player's next start is its second."""
+    reply = _identified_start(stack, username)
+    assert reply.status == 200 and reply.json["session"] == 2, reply.body
+
+
+def _player_with_sessions(stack: Stack) -> str:
+    player_id = _anonymous_player(stack)
+    assert _resume(stack, player_id).status == 200
+    return player_id
+
+
+def _delete_player(stack: Stack, player_id: str) -> Reply:
+    return admin(
+        "admin_delete_player",
+        "DELETE",
+        f"/admin/accounts/{stack.account_id}/players/anonymous/{player_id}",
+        "/admin/accounts/{accountId}/players/{playerType}/{playerId}",
+        accountId=stack.account_id,
+        playerType="anonymous",
+        playerId=player_id,
+    )
+
+
+def _player_gone(stack: Stack, player_id: str) -> None:
+    """The player and every counter of it went together; resuming it is RAGE's 404."""
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    items = dynamodb.Table(stack.tables["CollectorTable"]).scan(ConsistentRead=True)["Items"]
+    assert not [i for i in items if str(i["PK"]).endswith(f"#anonymous#{player_id}")]
+    assert _resume(stack, player_id).status == 404
 
 
 def _session(stack: Stack) -> str:
@@ -174,6 +252,57 @@ def _revoke_key(stack: Stack, user_id: str) -> Reply:
     )
 
 
+def _account_with_keys(_stack: Stack) -> str:
+    account = tenancy.create_account("Gamma", _unique("g"))
+    for scopes in (["webtracking"], ["collector"]):
+        tenancy.create_key(account.account_id, scopes, "to revoke with the account")
+    return account.account_id
+
+
+def _revoke_account(_stack: Stack, account_id: str) -> Reply:
+    return admin(
+        "admin_revoke_account",
+        "DELETE",
+        f"/admin/accounts/{account_id}",
+        "/admin/accounts/{accountId}",
+        accountId=account_id,
+    )
+
+
+def _account_and_keys_revoked(_stack: Stack, account_id: str) -> None:
+    """The account and every key of it were revoked together."""
+    assert not tenancy.existing_account(account_id).active
+    keys = tenancy.list_keys(account_id)
+    assert len(keys) == 2 and not any(k.active for k in keys), keys
+
+
+def _linked_program(stack: Stack) -> str:
+    """A program that subscribes to ACME-LMS and that another program subscribes to."""
+    program = tenancy.create_program(stack.account_id, _unique("P-").upper(), "to revoke").program_id
+    reader = tenancy.create_program(stack.account_id, _unique("R-").upper(), "reader").program_id
+    tenancy.create_subscription(program, stack.program_id)
+    tenancy.create_subscription(reader, program)
+    return program
+
+
+def _revoke_program(stack: Stack, program_id: str) -> Reply:
+    return admin(
+        "admin_revoke_program",
+        "DELETE",
+        f"/admin/accounts/{stack.account_id}/programs/{program_id}",
+        "/admin/accounts/{accountId}/programs/{programId}",
+        accountId=stack.account_id,
+        programId=program_id,
+    )
+
+
+def _program_and_links_gone(_stack: Stack, program_id: str) -> None:
+    """The program was revoked and its subscriptions, both ways, went with it."""
+    program, subscribers = tenancy_repository.program_with_subscriptions(program_id)
+    assert program is not None and not program.active
+    assert subscribers == [] and tenancy_repository.subscriptions_of(program_id) == []
+
+
 def _create_tracking_code(stack: Stack, _: Any) -> Reply:
     return admin(
         "admin_create_tracking_code",
@@ -183,12 +312,6 @@ def _create_tracking_code(stack: Stack, _: Any) -> Reply:
         {"name": "second game", "trackingCode": _unique("game-")},
         accountId=stack.account_id,
     )
-
-
-def _whole_transitions(item: dict[str, Any]) -> bool:
-    """A push is a sequence of transitions (started, completed), each committed with its event in
-    one transaction: a failure between two leaves the earlier ones, and the retry adds the rest."""
-    return str(item["SK"]).startswith(("PROGRESS#", "SEQ#", "EVENT", "COUNTER"))
 
 
 def _pushed_once(stack: Stack, web_token: str) -> None:
@@ -204,17 +327,43 @@ def _pushed_once(stack: Stack, web_token: str) -> None:
     assert types == ["AI_COMP_SUCCESS", "AI_STARTED"], types
 
 
-def _player_or_counter(item: dict[str, Any]) -> bool:
-    """Known leftover of a failed collector start (three separate writes): the player record and its
-    session counter; never a session token, so nothing acknowledged depends on them."""
-    return item["SK"] == "PLAYER" or str(item["SK"]).startswith("CODE#")
-
-
 def _touched_or_stored(item: dict[str, Any]) -> bool:
     """A track stores its plain statements first, then its `completed` ones with their event in one
     transaction: a failure in between leaves the plain ones (and the token's lastAccessed touch).
-    A retry stores statements sent with ids once; id-less ones get new ids (at least once)."""
+    The retry of the same batch derives the same ids for id-less statements and completes it."""
     return item["SK"] == "TOKEN" or str(item["PK"]).startswith("STMT#")
+
+
+def _scan(name: str) -> list[dict[str, Any]]:
+    table = boto3.resource("dynamodb", region_name=REGION).Table(name)
+    page = table.scan(ConsistentRead=True)
+    items = page["Items"]
+    while "LastEvaluatedKey" in page:
+        page = table.scan(ConsistentRead=True, ExclusiveStartKey=page["LastEvaluatedKey"])
+        items += page["Items"]
+    return items
+
+
+def _tracked_once(stack: Stack, token: str) -> None:
+    """Every failed attempt and the final success together stored the batch exactly once: three
+    statements of the session and one completion event."""
+    hashed = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    collector = boto3.resource("dynamodb", region_name=REGION).Table(stack.tables["CollectorTable"])
+    gameplay = collector.get_item(Key={"PK": f"TOKEN#{hashed}", "SK": "TOKEN"})["Item"]["gameplayId"]
+    mine = [
+        json.loads(str(i["statement"]))
+        for i in _scan(stack.tables["StatementsTable"])
+        if i["SK"] == "STMT" and (i.get("context") or {}).get("gameplayId") == gameplay
+    ]
+    verbs = sorted(str(s["verb"]["id"]).rsplit("/", 1)[1] for s in mine)
+    assert verbs == ["completed", "initialized", "progressed"], verbs
+    completed = next(s["id"] for s in mine if s["verb"]["id"].endswith("/completed"))
+    events = [
+        i
+        for i in _scan(stack.tables["EventsTable"])
+        if i["SK"] == "EVENT" and i.get("PublisherEventId") == completed
+    ]
+    assert len(events) == 1, events
 
 
 WRITE_PATHS = (
@@ -224,12 +373,21 @@ WRITE_PATHS = (
         "falkor",
         _push,
         lambda stack: launch(stack.account_id),
-        may_leave=_whole_transitions,
         converged=_pushed_once,
     ),
     WritePath("web tracking pull", "falkor", _pull),
-    WritePath("collector start", "rage", _start, may_leave=_player_or_counter),
-    WritePath("collector track", "rage", _track, _session, may_leave=_touched_or_stored),
+    WritePath("collector start", "rage", _start),
+    WritePath("collector resume", "rage", _resume, _anonymous_player, converged=_resumed_once),
+    WritePath(
+        "collector identified start",
+        "rage",
+        _identified_start,
+        lambda stack: _unique("dora-"),
+        converged=_identified_once,
+    ),
+    WritePath(
+        "collector track", "rage", _track, _session, may_leave=_touched_or_stored, converged=_tracked_once
+    ),
     WritePath("webhook render", "hub", _render),
     WritePath("webhook test", "hub", _test_call),
     WritePath("webhook subscription", "hub", _subscribe),
@@ -238,6 +396,17 @@ WRITE_PATHS = (
     WritePath("admin create program", "hub", _create_program),
     WritePath("admin revoke key", "hub", _revoke_key, _spare_key),
     WritePath("admin create tracking code", "hub", _create_tracking_code),
+    WritePath("admin delete player", "hub", _delete_player, _player_with_sessions, converged=_player_gone),
+    WritePath(
+        "admin revoke account",
+        "hub",
+        _revoke_account,
+        _account_with_keys,
+        converged=_account_and_keys_revoked,
+    ),
+    WritePath(
+        "admin revoke program", "hub", _revoke_program, _linked_program, converged=_program_and_links_gone
+    ),
 )
 
 

@@ -11,6 +11,8 @@ any function runs, so the template's `Auth: Authorizer: AWS_IAM` is their entry 
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -175,6 +177,30 @@ def _xapi(method: str, body: Any = None, **query: str) -> Build:
     return lambda w: Request(
         method, "/xapi/statements", body=body, query=query or None, headers=dict(XAPI_HEADERS)
     )
+
+
+# xAPI documents: another account's key addresses A's activity and agent but reaches only its own
+# documents (404 on read; its own new document on write: a fresh id each time, so no 409 / 412).
+_XAPI_AGENT = json.dumps({"mbox": "mailto:learner-a@games.example.com"})
+_DOCUMENT_ROUTES: dict[str, dict[str, str]] = {
+    "/xapi/activities/state": {"activityId": STATEMENT_MARK, "agent": _XAPI_AGENT, "stateId": ""},
+    "/xapi/activities/profile": {"activityId": STATEMENT_MARK, "profileId": ""},
+    "/xapi/agents/profile": {"agent": _XAPI_AGENT, "profileId": ""},
+}
+
+
+def _document(method: str, path: str, query: dict[str, str]) -> Build:
+    def build(w: World) -> Request:
+        fresh = {k: (v or f"sec-{uuid.uuid4()}") for k, v in query.items()}
+        body = {"progress": 1} if method in ("PUT", "POST") else None
+        headers = {**XAPI_HEADERS, **({"If-None-Match": "*"} if method == "PUT" else {})}
+        return Request(method, path, body=body, query=fresh, headers=headers)
+
+    return build
+
+
+def _xapi_lookup(method: str, path: str, **query: str) -> Build:
+    return lambda w: Request(method, path, query=query, headers=dict(XAPI_HEADERS))
 
 
 WEEK_AND_A_SECOND = 7 * 24 * 3600 + 1.0  # past the template's WEBTOKEN_TTL_SECONDS
@@ -349,6 +375,23 @@ MATRIX: dict[tuple[str, str], Entry] = {
         ),
         other=404,
         no_scope=403,
+    ),
+    **{
+        (method, path): Basic(_document(method, path, query), other=other, no_scope=403)
+        for path, query in _DOCUMENT_ROUTES.items()
+        for method, other in (("GET", 404), ("HEAD", 404), ("PUT", 204), ("POST", 204), ("DELETE", 204))
+    },
+    ("GET", "/xapi/activities"): Basic(
+        _xapi_lookup("GET", "/xapi/activities", activityId=STATEMENT_MARK), other=404, no_scope=403
+    ),
+    ("HEAD", "/xapi/activities"): Basic(
+        _xapi_lookup("HEAD", "/xapi/activities", activityId=STATEMENT_MARK), other=404, no_scope=403
+    ),
+    ("GET", "/xapi/agents"): Basic(
+        _xapi_lookup("GET", "/xapi/agents", agent=_XAPI_AGENT), other=200, no_scope=403
+    ),
+    ("HEAD", "/xapi/agents"): Basic(
+        _xapi_lookup("HEAD", "/xapi/agents", agent=_XAPI_AGENT), other=200, no_scope=403
     ),
 }
 

@@ -78,7 +78,7 @@ def test_a_failed_event_write_leaves_the_state_untouched(
     def unavailable(*_: Any, **__: Any) -> None:
         raise DependencyUnavailable("the events table is temporarily unavailable; retry later")
 
-    monkeypatch.setattr(events_repository, "commit_new_event", unavailable)
+    monkeypatch.setattr(events_repository, "commit_new_events", unavailable)
     # When a push would start the activity
     reply = push(world.platform, {"webToken": world.demo.web_token, "progress": 50})
     # Then the caller is told to retry, and neither the state nor an event exists
@@ -112,28 +112,32 @@ def test_a_push_that_loses_a_race_re_reads_and_emits_each_transition_once(
     assert int(item["version"]) == 2
 
 
-def test_an_interrupted_two_step_push_is_finished_by_its_retry(
+def test_a_push_that_starts_and_completes_commits_both_transitions_or_neither(
     world: World, hub_tables: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given an event store that dies after the first of two transitions (started, then completed)
-    real_commit = events_repository.commit_new_event
-    commits: list[str] = []
+    # Given an event store that is down, and a push that would start and complete the activity
+    real_commit = events_repository.commit_new_events
+    commits: list[list[str]] = []
 
-    def die_on_second(event: Any, *args: Any) -> None:
-        if commits:
-            raise DependencyUnavailable("the events table is temporarily unavailable; retry later")
-        commits.append(event.event_type)
-        real_commit(event, *args)
+    def down(events: Any, *args: Any) -> None:
+        raise DependencyUnavailable("the events table is temporarily unavailable; retry later")
 
-    monkeypatch.setattr(events_repository, "commit_new_event", die_on_second)
+    monkeypatch.setattr(events_repository, "commit_new_events", down)
     body = {"webToken": world.demo.web_token, "progress": 100, "complete": 1}
+    # When it is pushed
     assert push(world.platform, body).status == 503
-    # Then the state matches the events so far: started, not complete
-    (item,) = progress_items(hub_tables)
-    assert (item["started"], int(item["complete"])) == (True, 0)
-    assert _types(hub_tables) == ["AI_STARTED"]
+    # Then nothing of it is stored: no progress, no event
+    assert progress_items(hub_tables) == [] and _types(hub_tables) == []
+
     # When the platform retries once the store is back
-    monkeypatch.setattr(events_repository, "commit_new_event", real_commit)
+    def recorded(events: Any, *args: Any) -> None:
+        commits.append([e.event_type for e in events])
+        real_commit(events, *args)
+
+    monkeypatch.setattr(events_repository, "commit_new_events", recorded)
     assert push(world.platform, body).json["data"] == {"pushed": True, "progress": 100.0, "complete": 1}
-    # Then only the missing transition is added
+    # Then both transitions and the final state committed in one transaction, each event once
+    assert commits == [["AI_STARTED", "AI_COMP_SUCCESS"]]
     assert _types(hub_tables) == ["AI_STARTED", "AI_COMP_SUCCESS"]
+    (item,) = progress_items(hub_tables)
+    assert (int(item["version"]), int(item["complete"]), item["started"]) == (2, 1, True)

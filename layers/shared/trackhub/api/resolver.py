@@ -23,7 +23,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackhub.api.dialects import Dialect, error_body, error_headers
 from trackhub.api.guards import check_request
-from trackhub.auth.authorize import authenticate
 from trackhub.auth.principal import Principal
 from trackhub.errors import HubError, InvalidInput, NotFound
 from trackhub.observability import logger, metrics, tracer
@@ -140,12 +139,18 @@ def lambda_entry(
     *,
     public: bool = False,
     json_bodies: bool = True,
-    authenticator: Callable[[str | None], Principal] = authenticate,
+    authenticator: Callable[[str | None], Principal] | None = None,
 ) -> LambdaHandler:
     """Wrap a resolver as the Lambda handler: observability, guards, then Basic auth unless public.
 
-    `json_bodies=False` is for the few endpoints that take form or binary bodies.
+    `json_bodies=False` is for the few endpoints that take form or binary bodies. `authenticator`
+    defaults to trackhub.auth.authorize.authenticate, imported here only for functions that use it
+    (it brings the tenancy repository): a public function's cold start does not load it.
     """
+    if authenticator is None and not public:
+        from trackhub.auth.authorize import authenticate
+
+        authenticator = authenticate
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @tracer.capture_lambda_handler(capture_response=False)
@@ -153,7 +158,7 @@ def lambda_entry(
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             check_request(event, json_bodies=json_bodies)
-            if not public:
+            if authenticator is not None and not public:
                 headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
                 principal = authenticator(headers.get("authorization"))
                 app.append_context(principal=principal)  # type: ignore[no-untyped-call]
@@ -161,4 +166,4 @@ def lambda_entry(
             return _rendered(app.dialect, error)
         return app.resolve(event, context)
 
-    return handler  # type: ignore[no-any-return]
+    return handler

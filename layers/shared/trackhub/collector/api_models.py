@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from trackhub.base_model import HubModel
 from trackhub.collector.models import TRACKING_CODE_PATTERN, TrackingCode, Username
 
 Participants = Annotated[list[Username], Field(max_length=1000)]
 
 
-class _Request(BaseModel):
+class _Request(HubModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -36,7 +37,7 @@ class UpdateTrackingCodeRequest(_Request):
     anyParticipant: bool = Field(default=False, description="true: drop the participant list (admit any).")
 
 
-class TrackingCodeOut(BaseModel):
+class TrackingCodeOut(HubModel):
     trackingCode: str
     accountId: str
     name: str
@@ -58,7 +59,7 @@ class TrackingCodeOut(BaseModel):
         )
 
 
-class TrackingCodesOut(BaseModel):
+class TrackingCodesOut(HubModel):
     trackingCodes: list[TrackingCodeOut]
 
 
@@ -93,7 +94,7 @@ class RevokeJwtRequest(_Request):
         return self
 
 
-class JwtRevocationOut(BaseModel):
+class JwtRevocationOut(HubModel):
     accountId: str
     jti: str | None = None
     username: str | None = None

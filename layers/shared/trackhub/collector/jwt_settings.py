@@ -12,8 +12,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
@@ -25,6 +23,9 @@ from trackhub.observability import logger
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
+
+# Powertools Parameters (~50 ms of imports) is imported where it is used: only identified starts and
+# the admin JWT routes read or write settings; every other collector function would pay it at init.
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
 
@@ -49,11 +50,16 @@ def put(account_id: str, settings: JwtSettings) -> None:
         )
     except (ClientError, BotoCoreError) as exc:
         raise DependencyUnavailable("the parameter store is unavailable; retry later") from exc
+    from aws_lambda_powertools.utilities import parameters
+
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # this environment sees its own write at once
 
 
 def get(account_id: str, *, fresh: bool = False) -> JwtSettings | None:
     """The account's settings, or None when it has none (or they no longer parse)."""
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
     try:
         raw = parameters.get_parameter(
             parameter_name(account_id),
@@ -74,5 +80,7 @@ def get(account_id: str, *, fresh: bool = False) -> JwtSettings | None:
 
 def reset() -> None:
     """Forget cached clients and values (tests)."""
+    from aws_lambda_powertools.utilities import parameters
+
     _ssm.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -8,7 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from trackhub.base_model import HubModel
 
 TRACKING_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$"
 TRACKING_CODE_RE = re.compile(TRACKING_CODE_PATTERN)
@@ -33,7 +35,7 @@ def event_participant(player_type: PlayerType, player_id: str) -> str:
     )
 
 
-class _Domain(BaseModel):
+class _Domain(HubModel):
     model_config = ConfigDict(frozen=True)
 
 
@@ -98,7 +100,7 @@ class SessionToken(_Domain):
         }
 
 
-class JwtSettings(BaseModel):
+class JwtSettings(HubModel):
     """How an account's identified players' JWTs are verified (kept in SSM Parameter Store)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -4,34 +4,46 @@
     code        CODE#<trackingCode>                  CODE           accountId, open, allowAnonymous,
                                                                     participants; GSI1 ACCOUNT#<id>
     player      PLAYER#<accountId>#<type>#<playerId> PLAYER         animalName
-    sessions    PLAYER#<accountId>#<type>#<playerId> CODE#<code>    sessions (ADD 1), firstSessionStarted
+    sessions    PLAYER#<accountId>#<type>#<playerId> CODE#<code>    sessions, firstSessionStarted
     token       TOKEN#<sha256 of the authToken>      TOKEN          the session; expiresAt (TTL, sliding)
 
-A start is: GetItem code, GetItem/PutItem player, one UpdateItem ADD on the counter (atomic: two
-concurrent resumes get two numbers), one conditional PutItem of the token. A track is one
+A start is three calls: GetItem code; one BatchGetItem of the account (tenancy table), the player,
+its counter on the code and any JWT revocation entries; one TransactWriteItems of the player (created
+or checked unchanged), the counter (conditional on the value read: two concurrent resumes get two
+numbers) and the token - a failure anywhere leaves nothing behind. A track is one
 conditional UpdateItem of the token (slides its expiry and returns the session) and one BatchGetItem
 of the code and the player (a deleted player's tracks are answered `false`, as RAGE did).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from trackhub.collector.models import Player, PlayerType, SessionCount, SessionToken, TrackingCode
 from trackhub.config import collector_settings
-from trackhub.errors import Conflict, NotFound
-from trackhub.storage.batch import get_many
-from trackhub.storage.clients import table
-from trackhub.storage.errors import is_conditional_failure, unavailable_on_outage
-from trackhub.storage.items import iso, query_all
+from trackhub.errors import Conflict, DependencyUnavailable, NotFound
+from trackhub.storage.batch import get_across, get_many
+from trackhub.storage.clients import dynamodb_client, table
+from trackhub.storage.errors import (
+    cancellation_codes,
+    error_code,
+    is_conditional_failure,
+    unavailable_on_outage,
+)
+from trackhub.storage.items import iso, query_all, to_attribute_values
 from trackhub.storage.writes import put_new
+from trackhub.tenancy import repository as tenancy
+from trackhub.tenancy.models import Account
 
 _WHAT = "the collector table"
 _LIVE = "attribute_exists(PK) AND expiresAt > :epoch AND attribute_not_exists(endedAt)"
+_ABSENT = "attribute_not_exists(PK)"
 
 
 class TokenCollision(Exception):
@@ -136,18 +148,25 @@ def _player_pk(account_id: str, player_type: PlayerType, player_id: str) -> str:
     return f"PLAYER#{account_id}#{player_type.value}#{player_id}"
 
 
-def get_player(account_id: str, player_type: PlayerType, player_id: str) -> Player | None:
-    with unavailable_on_outage(_WHAT):
-        item = (
-            _table()
-            .get_item(
-                Key={"PK": _player_pk(account_id, player_type, player_id), "SK": "PLAYER"},
-                ConsistentRead=True,
-            )
-            .get("Item")
-        )
-    if not item:
-        return None
+def _player_key(account_id: str, player_type: PlayerType, player_id: str) -> dict[str, str]:
+    return {"PK": _player_pk(account_id, player_type, player_id), "SK": "PLAYER"}
+
+
+def _counter_key(player: Player, code: str) -> dict[str, str]:
+    return {"PK": _player_pk(player.account_id, player.type, player.player_id), "SK": f"CODE#{code}"}
+
+
+def _player_item(player: Player) -> dict[str, Any]:
+    return {
+        **_player_key(player.account_id, player.type, player.player_id),
+        "playerId": player.player_id,
+        "type": player.type.value,
+        "animalName": player.animal_name,
+        "createdAt": iso(player.created_at),
+    }
+
+
+def _player(account_id: str, player_type: PlayerType, player_id: str, item: dict[str, Any]) -> Player:
     return Player(
         account_id=account_id,
         player_id=player_id,
@@ -157,32 +176,7 @@ def get_player(account_id: str, player_type: PlayerType, player_id: str) -> Play
     )
 
 
-def create_player(player: Player) -> bool:
-    """Insert the player; False when it already exists (a concurrent first start of the same user)."""
-    item = {
-        "PK": _player_pk(player.account_id, player.type, player.player_id),
-        "SK": "PLAYER",
-        "playerId": player.player_id,
-        "type": player.type.value,
-        "animalName": player.animal_name,
-        "createdAt": iso(player.created_at),
-    }
-    with unavailable_on_outage(_WHAT):
-        return put_new(_table(), item)  # our own retried put counts as created (storage.writes)
-
-
-def next_session(player: Player, code: str, now: datetime, gameplay_id: str) -> SessionCount:
-    """ADD 1 to the (player, code) counter; the first start also fixes its gameplay id and start time."""
-    with unavailable_on_outage(_WHAT):
-        item = _table().update_item(
-            Key={"PK": _player_pk(player.account_id, player.type, player.player_id), "SK": f"CODE#{code}"},
-            UpdateExpression=(
-                "ADD sessions :one SET firstSessionStarted = if_not_exists(firstSessionStarted, :now), "
-                "gameplayId = if_not_exists(gameplayId, :gid), lastSessionStarted = :now"
-            ),
-            ExpressionAttributeValues={":one": 1, ":now": iso(now), ":gid": gameplay_id},
-            ReturnValues="ALL_NEW",
-        )["Attributes"]
+def _count(item: dict[str, Any]) -> SessionCount:
     return SessionCount(
         session=int(str(item["sessions"])),
         gameplay_id=str(item["gameplayId"]),
@@ -190,24 +184,173 @@ def next_session(player: Player, code: str, now: datetime, gameplay_id: str) -> 
     )
 
 
-def delete_player(account_id: str, player_type: PlayerType, player_id: str) -> bool:
-    """Delete the player item and its session counters; False when there was no such player."""
-    pk = _player_pk(account_id, player_type, player_id)
+@dataclass(frozen=True)
+class StartReads:
+    """Everything a start decides on, read in one consistent BatchGetItem across two tables."""
+
+    account: Account | None
+    player: Player | None  # None: no such player (or none asked for: a new anonymous one)
+    counter: SessionCount | None  # the (player, code) counter as read; None: none yet
+    revocations: list[dict[str, Any]]  # the entries found among the revocation keys asked for
+
+
+class LostStartRace(Exception):
+    """The player or its session counter changed between a start's read and its transaction."""
+
+
+def read_for_start(
+    account_id: str,
+    code: str,
+    player: tuple[PlayerType, str] | None,
+    revocation_keys: Sequence[dict[str, str]] = (),
+) -> StartReads:
+    """The account, the player and its counter on `code` (when `player` names one), and the
+    revocation entries: one BatchGetItem."""
+    collector_keys = list(revocation_keys)
+    if player is not None:
+        player_type, player_id = player
+        collector_keys.append(_player_key(account_id, player_type, player_id))
+        collector_keys.append({"PK": _player_pk(account_id, player_type, player_id), "SK": f"CODE#{code}"})
+    keys: dict[str, Sequence[dict[str, str]]] = {tenancy.table_name(): [tenancy.account_key(account_id)]}
+    if collector_keys:
+        keys[collector_settings().COLLECTOR_TABLE_NAME] = collector_keys
+    found = get_across(keys, what="the hub's tables")
+    accounts = found[tenancy.table_name()]
+    items = found.get(collector_settings().COLLECTOR_TABLE_NAME, [])
+    player_item = next((i for i in items if i["SK"] == "PLAYER"), None)
+    counter_item = next((i for i in items if i["SK"] == f"CODE#{code}"), None)
+    return StartReads(
+        account=tenancy.account_from_item(accounts[0]) if accounts else None,
+        player=_player(account_id, player[0], player[1], player_item) if player and player_item else None,
+        counter=_count(counter_item) if counter_item else None,
+        revocations=[i for i in items if str(i["PK"]).startswith("JWTREV#")],
+    )
+
+
+def commit_start(
+    player: Player,
+    code: str,
+    read: StartReads,
+    count: SessionCount,
+    token: tuple[str, SessionToken],
+    *,
+    now: datetime,
+    expires_at: int,
+) -> None:
+    """One TransactWriteItems: the player (created if it was not read, else checked unchanged), the
+    counter moved from the value read to `count.session`, and the new token - all or nothing.
+
+    Raises LostStartRace (re-read and try again) or TokenCollision (the token's key exists)."""
+    name = collector_settings().COLLECTOR_TABLE_NAME
+    if read.player is None:
+        player_entry: dict[str, Any] = {
+            "Put": {
+                "TableName": name,
+                "Item": to_attribute_values(_player_item(player)),
+                "ConditionExpression": _ABSENT,
+            }
+        }
+    else:  # an identified player deleted and re-created meanwhile has another animal name
+        player_entry = {
+            "ConditionCheck": {
+                "TableName": name,
+                "Key": to_attribute_values(_player_key(player.account_id, player.type, player.player_id)),
+                "ConditionExpression": "animalName = :animal",
+                "ExpressionAttributeValues": to_attribute_values({":animal": player.animal_name}),
+            }
+        }
+    counter = {
+        **_counter_key(player, code),
+        "sessions": count.session,
+        "gameplayId": count.gameplay_id,
+        "firstSessionStarted": iso(count.first_session_started),
+        "lastSessionStarted": iso(now),
+    }
+    # The session number is taken by the condition on the value read: two concurrent starts of one
+    # player cannot both commit the same number (the loser re-reads and takes the next one).
+    counter_entry: dict[str, Any] = {"Put": {"TableName": name, "Item": to_attribute_values(counter)}}
+    if read.counter is None:
+        counter_entry["Put"]["ConditionExpression"] = _ABSENT
+    else:
+        counter_entry["Put"]["ConditionExpression"] = "sessions = :read"
+        counter_entry["Put"]["ExpressionAttributeValues"] = to_attribute_values(
+            {":read": read.counter.session}
+        )
+    token_entry = {
+        "Put": {
+            "TableName": name,
+            "Item": to_attribute_values(_token_item(token[0], token[1], now=now, expires_at=expires_at)),
+            "ConditionExpression": _ABSENT,
+        }
+    }
+    entries = [player_entry, counter_entry, token_entry]  # _raise_start_failure relies on this order
     with unavailable_on_outage(_WHAT):
         try:
-            _table().delete_item(Key={"PK": pk, "SK": "PLAYER"}, ConditionExpression="attribute_exists(PK)")
+            dynamodb_client().transact_write_items(TransactItems=entries)  # type: ignore[arg-type]
         except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        counters = query_all(
-            _table().query,
-            KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with("CODE#"),
-            ProjectionExpression="PK, SK",
+            _raise_start_failure(exc)
+
+
+def _raise_start_failure(exc: ClientError) -> NoReturn:
+    code = error_code(exc)
+    if code == "TransactionConflictException":
+        raise LostStartRace from exc
+    if code == "TransactionInProgressException":  # botocore retried while the first try was in flight
+        raise DependencyUnavailable(f"{_WHAT} is busy with this request; retry") from exc
+    reasons = cancellation_codes(exc)
+    if reasons[2:3] == ["ConditionalCheckFailed"]:
+        raise TokenCollision from exc
+    if "ConditionalCheckFailed" in reasons[:2] or "TransactionConflict" in reasons:
+        raise LostStartRace from exc
+    raise exc
+
+
+_MAX_TRANSACTION_ITEMS = 100
+
+
+def delete_player(account_id: str, player_type: PlayerType, player_id: str) -> bool:
+    """Delete the player item and its session counters together; False when there was no such player.
+
+    One Query finds them all (they share the partition) and one TransactWriteItems deletes them, so a
+    failure leaves the player whole and the admin's retry finds it again. A player with more counters
+    than a transaction holds has the surplus deleted first (a start finding counters without their
+    player starts afresh at session 1: `read_for_start`'s caller ignores them)."""
+    pk = _player_pk(account_id, player_type, player_id)
+    with unavailable_on_outage(_WHAT):
+        items = list(
+            query_all(_table().query, KeyConditionExpression=Key("PK").eq(pk), ProjectionExpression="PK, SK")
         )
-        with _table().batch_writer() as batch:  # re-sends unprocessed items itself
-            for item in counters:
-                batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+        counters = [i for i in items if str(i["SK"]).startswith("CODE#")]
+        if not any(i["SK"] == "PLAYER" for i in items):
+            return False
+        surplus = counters[: max(0, len(counters) - (_MAX_TRANSACTION_ITEMS - 1))]
+        if surplus:
+            with _table().batch_writer() as batch:  # re-sends unprocessed items itself
+                for item in surplus:
+                    batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+        name = collector_settings().COLLECTOR_TABLE_NAME
+        entries: list[dict[str, Any]] = [
+            {
+                "Delete": {
+                    "TableName": name,
+                    "Key": to_attribute_values({"PK": pk, "SK": "PLAYER"}),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            }
+        ]
+        entries += [
+            {"Delete": {"TableName": name, "Key": to_attribute_values({"PK": pk, "SK": i["SK"]})}}
+            for i in counters[len(surplus) :]
+        ]
+        try:
+            dynamodb_client().transact_write_items(TransactItems=entries)  # type: ignore[arg-type]
+        except ClientError as exc:
+            if cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]:
+                return False  # deleted meanwhile by another request
+            conflict = "TransactionConflict" in cancellation_codes(exc)
+            if conflict or error_code(exc) == "TransactionConflictException":
+                raise DependencyUnavailable("the player is being changed concurrently; retry") from exc
+            raise
     return True
 
 
@@ -240,8 +383,8 @@ def _session_token(item: dict[str, Any]) -> SessionToken:
     )
 
 
-def create_token(token_hash: str, token: SessionToken, *, now: datetime, expires_at: int) -> None:
-    item = {
+def _token_item(token_hash: str, token: SessionToken, *, now: datetime, expires_at: int) -> dict[str, Any]:
+    return {
         **_token_key(token_hash),
         "accountId": token.account_id,
         "trackingCode": token.tracking_code,
@@ -254,10 +397,6 @@ def create_token(token_hash: str, token: SessionToken, *, now: datetime, expires
         "lastAccessed": iso(now),
         "expiresAt": expires_at,
     }
-    with unavailable_on_outage(_WHAT):
-        # A put retried after a lost answer finds its own first attempt: not a collision.
-        if not put_new(_table(), item):
-            raise TokenCollision
 
 
 def _live_token_update(

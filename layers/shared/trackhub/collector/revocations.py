@@ -61,11 +61,21 @@ def revoke_user(
     _put(item, expires_at)
 
 
-def is_revoked(account_id: str, token: VerifiedToken) -> bool:
-    keys = [{"PK": _pk(account_id), "SK": _user_sk(token.username)}]
+def keys(account_id: str, token: VerifiedToken) -> list[dict[str, str]]:
+    """The entries that could revoke `token` (a start reads them in its one BatchGetItem)."""
+    found = [{"PK": _pk(account_id), "SK": _user_sk(token.username)}]
     if token.jti is not None:
-        keys.append({"PK": _pk(account_id), "SK": _jti_sk(token.jti)})
-    found = get_many(collector_settings().COLLECTOR_TABLE_NAME, keys, what=_WHAT)
+        found.append({"PK": _pk(account_id), "SK": _jti_sk(token.jti)})
+    return found
+
+
+def is_revoked(account_id: str, token: VerifiedToken) -> bool:
+    found = get_many(collector_settings().COLLECTOR_TABLE_NAME, keys(account_id, token), what=_WHAT)
+    return revoked_by(token, found)
+
+
+def revoked_by(token: VerifiedToken, found: list[dict[str, Any]]) -> bool:
+    """Whether any of the entries read for `token` (items under `keys`) revokes it."""
     for item in found:
         if item["SK"].startswith("JTI#"):
             return True

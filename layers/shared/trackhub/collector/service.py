@@ -9,6 +9,7 @@ that is not an accepted Bearer JWT 400, unknown anonymous id 404. Track: unknown
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -17,7 +18,14 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from trackhub.collector import identity, repository, revocations, validation
-from trackhub.collector.models import Player, PlayerType, SessionToken, TrackingCode, event_participant
+from trackhub.collector.models import (
+    Player,
+    PlayerType,
+    SessionCount,
+    SessionToken,
+    TrackingCode,
+    event_participant,
+)
 from trackhub.collector.names import animal_name
 from trackhub.config import collector_settings
 from trackhub.errors import (
@@ -38,7 +46,7 @@ from trackhub.tenancy import repository as tenancy
 from trackhub.xapi import repository as statements_repository
 from trackhub.xapi import service as statements
 from trackhub.xapi.completion import completed_event
-from trackhub.xapi.models import COMPLETED_VERB, StoredStatement
+from trackhub.xapi.models import COMPLETED_VERB, UUID_RE, StoredStatement
 
 NOT_AVAILABLE = "Tracking code not available!"
 NOT_STARTED = "Activity is not started"
@@ -79,63 +87,78 @@ def _expiry(now: datetime) -> int:
 
 
 # ------------------------------------------------------------------ start
+_START_ATTEMPTS = 5  # a start loses its race only to a concurrent start (or delete) of the same player
+
+
 def _known_code(code: str) -> TrackingCode:
     found = repository.get_code(code) if code else None
     if found is None:
         raise NotFound(NOT_AVAILABLE)
-    account = tenancy.get_account(found.account_id)
-    if account is None or not account.active:
-        raise NotFound(NOT_AVAILABLE)
     return found
 
 
-def _identify(account_id: str, authorization: str | None) -> str | None:
-    """The username a Bearer JWT proves (None: no or an unaccepted Authorization). A revoked token
-    is refused the way A2 refused it, before the collector saw the request."""
-    verified = identity.identify(account_id, authorization) if authorization else None
-    if verified is None:
-        return None
-    if revocations.is_revoked(account_id, verified):
+def _verify(account_id: str, authorization: str | None) -> identity.VerifiedToken | None:
+    """What a Bearer JWT proves (None: no or an unaccepted Authorization). Verified before the
+    start's one read, which then also fetches the token's revocation entries."""
+    return identity.identify(account_id, authorization) if authorization else None
+
+
+def _admit(
+    tracking: TrackingCode,
+    reads: repository.StartReads,
+    verified: identity.VerifiedToken | None,
+    authorization: str | None,
+) -> str | None:
+    """RAGE's (and A2's) refusals in their order; the identified username, if any."""
+    if reads.account is None or not reads.account.active:
+        raise NotFound(NOT_AVAILABLE)
+    if verified is not None and revocations.revoked_by(verified, reads.revocations):
+        # refused the way A2 refused it, before the collector saw the request
         logger.info("revoked JWT refused")
         raise Unauthenticated(SESSION_REVOKED, fields=SESSION_REVOKED_FIELDS)
-    return verified.username
+    username = verified.username if verified is not None else None
+    if not tracking.open:
+        raise PreconditionFailed(NOT_STARTED)
+    if not tracking.admits(username):
+        raise Unauthenticated(NOT_AUTHORIZED_JOIN)
+    if authorization and username is None:
+        raise BadRequest(BAD_AUTHORIZATION)
+    return username
 
 
-def _player(account_id: str, username: str | None, anonymous: str | None, now: datetime) -> Player:
-    if username is not None:
-        existing = repository.get_player(account_id, PlayerType.IDENTIFIED, username)
-        if existing is not None:
-            return existing
-        player = Player(
-            account_id=account_id,
-            player_id=username,
-            type=PlayerType.IDENTIFIED,
-            animal_name=animal_name(),
-            created_at=now,
-        )
-        if repository.create_player(player):
-            return player
-        # a concurrent first start of the same user created it: use theirs
-        raced = repository.get_player(account_id, PlayerType.IDENTIFIED, username)
-        if raced is None:
-            raise DependencyUnavailable("player record is not readable yet; retry")
-        return raced
-    if anonymous is not None:
-        player_id = anonymous.strip()
-        existing = repository.get_player(account_id, PlayerType.ANONYMOUS, player_id) if player_id else None
-        if existing is None:
-            raise NotFound(no_anonymous_player(player_id))
-        return existing
-    player = Player(
+def _new_player(account_id: str, player_type: PlayerType, player_id: str, now: datetime) -> Player:
+    return Player(
         account_id=account_id,
-        player_id=secrets.token_hex(16),  # unguessable: it is all a resuming client presents
-        type=PlayerType.ANONYMOUS,
+        player_id=player_id,
+        type=player_type,
         animal_name=animal_name(),
         created_at=now,
     )
-    if not repository.create_player(player):
-        raise DependencyUnavailable("could not create a player; retry")
-    return player
+
+
+def _player(
+    account_id: str,
+    username: str | None,
+    wanted: tuple[PlayerType, str] | None,
+    found: Player | None,
+    now: datetime,
+) -> Player:
+    """The player this start is for: the one read, or a new one (identified on its first start, or a
+    new anonymous player: an unguessable id is all a resuming client presents)."""
+    if found is not None:
+        return found
+    if username is not None:
+        return _new_player(account_id, PlayerType.IDENTIFIED, username, now)
+    if wanted is not None:
+        raise NotFound(no_anonymous_player(wanted[1]))
+    return _new_player(account_id, PlayerType.ANONYMOUS, secrets.token_hex(16), now)
+
+
+def _next_count(reads: repository.StartReads, now: datetime) -> SessionCount:
+    """The counter after this start. Counters left by a deleted player do not count for a new one."""
+    if reads.counter is None or reads.player is None:
+        return SessionCount(session=1, gameplay_id=uuid.uuid4().hex, first_session_started=now)
+    return reads.counter.model_copy(update={"session": reads.counter.session + 1})
 
 
 def actor(player: Player, home_page: str) -> dict[str, Any]:
@@ -153,46 +176,70 @@ def start(code: str, *, authorization: str | None, anonymous: str | None, home_p
     """POST /api/collector/start/{code}: the start object, keys in the original's order.
 
     `anonymous` is the body's `anonymous` value when truthy (None: a new anonymous player).
+    Three calls: the code; the account, player, counter and revocations in one read; the player,
+    counter and token in one transaction (a lost race with a concurrent start re-reads and retries).
     """
     tracking = _known_code(code)
-    username = _identify(tracking.account_id, authorization)
-    if not tracking.open:
-        raise PreconditionFailed(NOT_STARTED)
-    if not tracking.admits(username):
-        raise Unauthenticated(NOT_AUTHORIZED_JOIN)
-    if authorization and username is None:
-        raise BadRequest(BAD_AUTHORIZATION)
-    now = utc_now()
-    player = _player(tracking.account_id, username, anonymous, now)
-    count = repository.next_session(player, tracking.code, now, gameplay_id=uuid.uuid4().hex)
-    first = iso(count.first_session_started)
-    session = SessionToken(
-        account_id=tracking.account_id,
-        tracking_code=tracking.code,
-        player_id=player.player_id,
-        player_type=player.type,
-        session=count.session,
-        gameplay_id=count.gameplay_id,
-        first_session_started=first,
-        current_session_started=first if count.session == 1 else iso(now),
-    )
-    auth_token = new_auth_token()
-    try:
-        repository.create_token(token_hash(auth_token), session, now=now, expires_at=_expiry(now))
-    except repository.TokenCollision:
-        raise Forbidden(TOKEN_FAILED) from None
-    metrics.add_metric(name="CollectorSessionsStarted", unit=MetricUnit.Count, value=1)
-    logger.info("collector session started", extra={"tracking_code": tracking.code, "session": count.session})
-    return {
-        "authToken": auth_token,
-        "actor": actor(player, home_page),
-        "playerAnimalName": player.animal_name,
-        "playerId": player.player_id,
-        "objectId": object_id(tracking, home_page),
-        "session": count.session,
-        "firstSessionStarted": session.first_session_started,
-        "currentSessionStarted": session.current_session_started,
-    }
+    verified = _verify(tracking.account_id, authorization)
+    revocation_keys = revocations.keys(tracking.account_id, verified) if verified is not None else []
+    wanted: tuple[PlayerType, str] | None = None
+    if verified is not None:
+        wanted = (PlayerType.IDENTIFIED, verified.username)
+    elif anonymous is not None:
+        wanted = (PlayerType.ANONYMOUS, anonymous.strip())
+    for attempt in range(_START_ATTEMPTS):
+        reads = repository.read_for_start(
+            tracking.account_id,
+            tracking.code,
+            wanted if wanted is not None and wanted[1] else None,
+            revocation_keys,
+        )
+        username = _admit(tracking, reads, verified, authorization)
+        now = utc_now()
+        player = _player(tracking.account_id, username, wanted, reads.player, now)
+        count = _next_count(reads, now)
+        first = iso(count.first_session_started)
+        session = SessionToken(
+            account_id=tracking.account_id,
+            tracking_code=tracking.code,
+            player_id=player.player_id,
+            player_type=player.type,
+            session=count.session,
+            gameplay_id=count.gameplay_id,
+            first_session_started=first,
+            current_session_started=first if count.session == 1 else iso(now),
+        )
+        auth_token = new_auth_token()
+        try:
+            repository.commit_start(
+                player,
+                tracking.code,
+                reads,
+                count,
+                (token_hash(auth_token), session),
+                now=now,
+                expires_at=_expiry(now),
+            )
+        except repository.LostStartRace:
+            logger.debug("start lost a race for its player's counter", extra={"attempt": attempt + 1})
+            continue
+        except repository.TokenCollision:
+            raise Forbidden(TOKEN_FAILED) from None
+        metrics.add_metric(name="CollectorSessionsStarted", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "collector session started", extra={"tracking_code": tracking.code, "session": count.session}
+        )
+        return {
+            "authToken": auth_token,
+            "actor": actor(player, home_page),
+            "playerAnimalName": player.animal_name,
+            "playerId": player.player_id,
+            "objectId": object_id(tracking, home_page),
+            "session": count.session,
+            "firstSessionStarted": session.first_session_started,
+            "currentSessionStarted": session.current_session_started,
+        }
+    raise DependencyUnavailable("this player is starting other sessions concurrently; retry")
 
 
 def new_auth_token() -> str:
@@ -255,18 +302,12 @@ def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, 
     authority = _authority(session.account_id, home_page)
     context = session.context()
     stored: list[StoredStatement] = []
-    taken: set[str] = set()
-    for i, s in enumerate(batch):
-        item = statements.new_statement(
-            session.account_id, s, stored=now, authority=authority, context=context, order=i
-        )
-        if item.statement_id in taken:  # one id twice in a batch: RAGE kept both, so do we
-            without_id = {k: v for k, v in s.items() if k != "id"}
-            item = statements.new_statement(
-                session.account_id, without_id, stored=now, authority=authority, context=context, order=i
+    for i, s in enumerate(_with_ids(token_hash(raw_token(authorization)), batch)):
+        stored.append(
+            statements.new_statement(
+                session.account_id, s, stored=now, authority=authority, context=context, order=i
             )
-        taken.add(item.statement_id)
-        stored.append(item)
+        )
     for index, item in enumerate(stored):
         if statements_repository.item_size(statements_repository.to_item(item)) > MAX_STATEMENT_BYTES:
             raise BadRequest(
@@ -278,6 +319,27 @@ def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, 
         _publish_completed(session, completed)
     metrics.add_metric(name="CollectorStatementsStored", unit=MetricUnit.Count, value=len(stored))
     return SUCCESS
+
+
+_RETRY_IDS = uuid.UUID("5b0c1e4e-2f36-4d55-9a56-7c1f1f4a7d21")  # uuid5 namespace of derived ids
+
+
+def _with_ids(hashed_token: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every statement with an id: its own UUID, else (none, not a UUID, or one id twice in the batch:
+    RAGE kept both, so do we) one derived from the session's token, the batch's content and the
+    position. A tracker re-sending a batch it got no answer for re-sends the same ids, so a track that
+    failed half-way completes on the retry without duplicates (writes overwrite, events exist once)."""
+    digest = hashlib.sha256(json.dumps(batch, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    out: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    for index, statement in enumerate(batch):
+        own = statement.get("id")
+        statement_id = own.lower() if isinstance(own, str) and UUID_RE.match(own) else None
+        if statement_id is None or statement_id in taken:
+            statement_id = str(uuid.uuid5(_RETRY_IDS, f"{hashed_token}#{digest}#{index}"))
+        taken.add(statement_id)
+        out.append({**statement, "id": statement_id})
+    return out
 
 
 def _verb(stored: StoredStatement) -> str | None:

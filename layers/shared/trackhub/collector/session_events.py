@@ -1,6 +1,6 @@
-"""Session starts as events, through CollectorTable's stream (the outbox of `repository.next_session`).
+"""Session starts as events, through CollectorTable's stream (the outbox of `repository.commit_start`).
 
-A start stays one UpdateItem on the (player, code) counter; the stream consumer turns each increase
+A start writes the (player, code) counter in its transaction; the stream consumer turns each increase
 of `sessions` into one COLLECTOR_SESSION_STARTED event per new session number. Delivery is at least
 once: the EventId is derived from (account, player, code, session), so a record processed twice hits
 the event store's Conflict and counts as already published.

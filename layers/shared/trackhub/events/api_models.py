@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, ConfigDict, Field, ValidationInfo, field_validator
 
 from trackhub.auth.scopes import PROGRAM_ID_RE
+from trackhub.base_model import HubModel
 from trackhub.errors import InvalidInput
 from trackhub.events import cursor
 from trackhub.events.models import (
@@ -38,14 +39,14 @@ from trackhub.storage.items import iso
 _PROGRAM_ID_RE_HINT = "1-25 letters, digits, '_', '.' or '-', starting with a letter or digit"
 
 
-class CategoryIn(BaseModel):
+class CategoryIn(HubModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     value: CategoryValue
     label: CategoryLabel
 
 
-class PublishEventRequest(BaseModel):
+class PublishEventRequest(HubModel):
     """POST /events body. Field order matters: cross-field checks read the fields declared before them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
@@ -97,12 +98,12 @@ class PublishEventRequest(BaseModel):
         )
 
 
-class CategoryOut(BaseModel):
+class CategoryOut(HubModel):
     value: str
     label: str
 
 
-class EventOut(BaseModel):
+class EventOut(HubModel):
     """The full record on the wire; absent optional fields are null."""
 
     EventId: str
@@ -139,7 +140,7 @@ class EventOut(BaseModel):
         )
 
 
-class FeedOut(BaseModel):
+class FeedOut(HubModel):
     events: list[EventOut] = Field(description="Oldest first.")
     cursor: str = Field(description="Opaque; pass it back as ?cursor= to continue exactly after this page.")
     more: bool = Field(description="True when the feed was not read to its end: ask again at once.")

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -23,6 +22,7 @@ from pydantic import (
 )
 
 from trackhub.auth.scopes import PROGRAM_ID_PATTERN
+from trackhub.base_model import HubModel
 
 MAX_EVENT_DATA_BYTES = 256 * 1024  # compact UTF-8 JSON of PublisherEventData
 DEFAULT_FEED_LIMIT = 100
@@ -113,7 +113,7 @@ EventData = Annotated[dict[str, Any], AfterValidator(_json_object)]
 
 
 # ------------------------------------------------------------------ domain models
-class _Domain(BaseModel):
+class _Domain(HubModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

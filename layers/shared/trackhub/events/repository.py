@@ -39,9 +39,6 @@ _CCF = "ConditionalCheckFailed"
 _CONFLICT = "TransactionConflict"
 _CAPACITY = {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 
-# Positions of our own items in a publish transaction; the caller's extra items follow.
-_EVENT, _FEED, _COUNTER = 0, 1, 2
-
 
 class LostRace(Exception):
     """Another publish advanced the program's counter (or was in flight) first: re-read and retry."""
@@ -199,12 +196,19 @@ def commit_new_event(
 ) -> None:
     """One transaction: the event, its feed entry, the counter moved from `previous.seq` to `event.feed_seq`,
     and the caller's extra items. Raises Conflict (EventId taken), LostRace, or ExtraItemRejected."""
-    items = [
-        _put_new(event_item(event)),
-        _put_new(feed_item(event)),
-        _counter_update(event, previous),
-        *extra_items,
-    ]
+    commit_new_events([event], previous, extra_items)
+
+
+def commit_new_events(
+    events: Sequence[StoredEvent], previous: Counter, extra_items: Sequence[dict[str, Any]] = ()
+) -> None:
+    """As commit_new_event for consecutive events of one program (sequences previous.seq + 1, + 2, …):
+    every event and feed entry, the counter moved to the last one's sequence, and the extra items -
+    all in one transaction, so a state change with several transitions commits whole or not at all."""
+    items: list[dict[str, Any]] = []
+    for event in events:
+        items += [_put_new(event_item(event)), _put_new(feed_item(event))]
+    items += [_counter_update(events[-1], previous), *extra_items]
     with unavailable_on_outage(_WHAT):
         try:
             dynamodb_client().transact_write_items(
@@ -212,7 +216,7 @@ def commit_new_event(
                 ClientRequestToken=str(uuid.uuid4()),  # botocore's own retries stay idempotent
             )
         except ClientError as exc:
-            _raise_publish_failure(exc, event.event_id)
+            _raise_publish_failure(exc, [event.event_id for event in events])
 
 
 def cancellation_reasons(exc: ClientError) -> list[str]:
@@ -221,7 +225,7 @@ def cancellation_reasons(exc: ClientError) -> list[str]:
     return [str(reason.get("Code") or "None") for reason in response.get("CancellationReasons") or []]
 
 
-def _raise_publish_failure(exc: ClientError, event_id: str) -> NoReturn:
+def _raise_publish_failure(exc: ClientError, event_ids: Sequence[str]) -> NoReturn:
     code = error_code(exc)
     if code == "TransactionConflictException":
         raise LostRace from exc
@@ -230,11 +234,15 @@ def _raise_publish_failure(exc: ClientError, event_id: str) -> NoReturn:
     if code != "TransactionCanceledException":
         raise exc
     reasons = cancellation_reasons(exc)
-    if reasons[_EVENT : _EVENT + 1] == [_CCF]:
-        raise Conflict(f"EventId: event {event_id!r} already exists") from exc
-    if _CCF in reasons[_FEED : _COUNTER + 1] or _CONFLICT in reasons:
+    # Positions: event i's item at 2i, its feed entry at 2i + 1, then the counter, then the extras.
+    counter = 2 * len(event_ids)
+    taken = [event_ids[i // 2] for i in range(0, counter, 2) if reasons[i : i + 1] == [_CCF]]
+    if taken:
+        raise Conflict(f"EventId: event {taken[0]!r} already exists") from exc
+    feed_and_counter = [reasons[i : i + 1] for i in (*range(1, counter, 2), counter)]
+    if [_CCF] in feed_and_counter or _CONFLICT in reasons:
         raise LostRace from exc
-    rejected = [i for i, reason in enumerate(reasons[_COUNTER + 1 :]) if reason == _CCF]
+    rejected = [i for i, reason in enumerate(reasons[counter + 1 :]) if reason == _CCF]
     if rejected:
         raise ExtraItemRejected(rejected) from exc
     if _CAPACITY.intersection(reasons):

@@ -37,7 +37,7 @@ from trackhub.storage.batch import get_across
 from trackhub.storage.items import utc_now
 from trackhub.tenancy import repository as tenancy
 
-__all__ = ["ExtraItemRejected", "delete_as", "get_as", "publish", "publish_as", "read_feed_as"]
+__all__ = ["ExtraItemRejected", "delete_as", "get_as", "publish", "publish_all", "publish_as", "read_feed_as"]
 
 # 16 attempts with waits capped at 0.5 s stay well inside the function's 10 s timeout.
 _BACKOFF_CAP_SECONDS = 0.5
@@ -66,13 +66,31 @@ def publish(
     outlasted the retries, or the table is unavailable). `counter`: the feed counter when the caller
     has just read it (consistently), saving the first attempt its read.
     """
-    size = data_size(event.publisher_event_data)
-    if size > MAX_EVENT_DATA_BYTES:
-        raise PayloadTooLarge(
-            f"PublisherEventData: its compact JSON is {size} bytes; the limit is {MAX_EVENT_DATA_BYTES} bytes"
-        )
-    program_id = event.publisher_program_id
-    event_id = event.event_id or f"{program_id}-{uuid.uuid4()}"
+    return publish_all([event], extra_transact_items=extra_transact_items, counter=counter)[0]
+
+
+def publish_all(
+    events: Sequence[NewEvent],
+    *,
+    extra_transact_items: Sequence[dict[str, Any]] = (),
+    counter: repository.Counter | None = None,
+) -> list[StoredEvent]:
+    """As `publish`, for several events of one program committed in one transaction as consecutive
+    feed entries, in the order given (a state change that is several transitions at once). Together
+    with the extra items they take at most 99 transaction entries (two per event, one counter)."""
+    if not events:
+        raise ValueError("publish_all needs at least one event")
+    program_id = events[0].publisher_program_id
+    if any(e.publisher_program_id != program_id for e in events):
+        raise ValueError("publish_all commits the events of one program only")
+    for event in events:
+        size = data_size(event.publisher_event_data)
+        if size > MAX_EVENT_DATA_BYTES:
+            raise PayloadTooLarge(
+                f"PublisherEventData: its compact JSON is {size} bytes; "
+                f"the limit is {MAX_EVENT_DATA_BYTES} bytes"
+            )
+    event_ids = [event.event_id or f"{program_id}-{uuid.uuid4()}" for event in events]
     attempts = event_store_settings().EVENTS_PUBLISH_MAX_ATTEMPTS
     for attempt in range(attempts):
         if attempt:
@@ -82,14 +100,18 @@ def publish(
         now = parse_utc(utc_now())
         # CreatedUtc never decreases along the feed, whatever the clocks of concurrent writers say.
         created = max(now, counter.last_created_utc) if counter.last_created_utc else now
-        stored = _stored(event, event_id, created, counter.seq + 1)
+        stored = [
+            _stored(event, event_id, created, counter.seq + 1 + i)
+            for i, (event, event_id) in enumerate(zip(events, event_ids, strict=True))
+        ]
         try:
-            repository.commit_new_event(stored, counter, extra_transact_items)
+            repository.commit_new_events(stored, counter, extra_transact_items)
         except repository.LostRace:
             logger.debug("publish lost the race for the feed counter", extra={"attempt": attempt + 1})
             continue
-        metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
-        logger.info("event published", extra={"event_id": event_id, "feed_seq": stored.feed_seq})
+        metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(stored))
+        for one in stored:
+            logger.info("event published", extra={"event_id": one.event_id, "feed_seq": one.feed_seq})
         return stored
     logger.warning("publish gave up under contention", extra={"program_id": program_id, "attempts": attempts})
     raise DependencyUnavailable(f"program {program_id!r} is busy publishing other events; retry")

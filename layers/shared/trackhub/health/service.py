@@ -6,15 +6,15 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
 
+from trackhub.base_model import HubModel
 from trackhub.observability import logger
 from trackhub.storage.clients import dynamodb_client
 
 _SUFFIX = "_TABLE_NAME"
 
 
-class HealthReport(BaseModel):
+class HealthReport(HubModel):
     status: str  # "ok" | "unavailable"
     dependencies: dict[str, str]  # logical name -> "ok" | "unreachable"; never a table name or ARN
 

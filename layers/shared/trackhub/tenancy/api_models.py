@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from trackhub.auth.scopes import PROGRAM_ID_PATTERN, check_scope
+from trackhub.base_model import HubModel
 from trackhub.tenancy.models import Account, ApiKey, Program, Subscription
 
 ACCOUNT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,11}$"
@@ -18,7 +19,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Scope = Annotated[str, AfterValidator(check_scope)]
 
 
-class _Request(BaseModel):
+class _Request(HubModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -44,12 +45,12 @@ class CreateSubscriptionRequest(_Request):
     publisherProgramId: ProgramId = Field(description="The program whose events it may read.")
 
 
-class HubProgramsOut(BaseModel):
+class HubProgramsOut(HubModel):
     webtracking: str
     collector: str
 
 
-class AccountOut(BaseModel):
+class AccountOut(HubModel):
     accountId: str
     name: str
     status: str
@@ -67,7 +68,7 @@ class AccountOut(BaseModel):
         )
 
 
-class KeyOut(BaseModel):
+class KeyOut(HubModel):
     userId: str
     accountId: str
     scopes: list[str]
@@ -91,7 +92,7 @@ class KeyCreatedOut(KeyOut):
     apiKey: str = Field(description="The secret. Shown only in this response; the hub keeps only its hash.")
 
 
-class ProgramOut(BaseModel):
+class ProgramOut(HubModel):
     programId: str
     accountId: str
     name: str
@@ -111,7 +112,7 @@ class ProgramOut(BaseModel):
         )
 
 
-class SubscriptionOut(BaseModel):
+class SubscriptionOut(HubModel):
     programId: str
     publisherProgramId: str
     subscriberAccountId: str
@@ -127,23 +128,23 @@ class SubscriptionOut(BaseModel):
         )
 
 
-class AccountList(BaseModel):
+class AccountList(HubModel):
     accounts: list[AccountOut]
 
 
-class KeyList(BaseModel):
+class KeyList(HubModel):
     keys: list[KeyOut]
 
 
-class ProgramList(BaseModel):
+class ProgramList(HubModel):
     programs: list[ProgramOut]
 
 
-class SubscriptionList(BaseModel):
+class SubscriptionList(HubModel):
     subscriptions: list[SubscriptionOut]
 
 
-class WhoAmIOut(BaseModel):
+class WhoAmIOut(HubModel):
     userId: str
     accountId: str
     scopes: list[str]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from trackhub.base_model import HubModel
 
 
 class Status(StrEnum):
@@ -13,7 +15,7 @@ class Status(StrEnum):
     REVOKED = "revoked"
 
 
-class _Domain(BaseModel):
+class _Domain(HubModel):
     model_config = ConfigDict(frozen=True)
 
 

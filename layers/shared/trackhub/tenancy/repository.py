@@ -12,7 +12,7 @@ returns the program and all its subscribers together).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +20,14 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from trackhub.config import tenancy_settings
-from trackhub.errors import Conflict, NotFound
+from trackhub.errors import Conflict, DependencyUnavailable, NotFound
 from trackhub.storage.clients import dynamodb_client, table
-from trackhub.storage.errors import is_conditional_failure, unavailable_on_outage
+from trackhub.storage.errors import (
+    cancellation_codes,
+    error_code,
+    is_conditional_failure,
+    unavailable_on_outage,
+)
 from trackhub.storage.items import iso, query_all, to_attribute_values
 from trackhub.storage.writes import put_new
 from trackhub.tenancy.models import Account, ApiKey, HubPrograms, Program, Status, Subscription
@@ -180,6 +185,40 @@ def _set_status(pk: str, sk: str, status: Status, condition: Any, missing: str) 
     return attributes
 
 
+_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+
+
+def _revocation(key: dict[str, str], condition: str, account_id: str | None = None) -> dict[str, Any]:
+    """A TransactWriteItems entry setting status = revoked on `key` when `condition` holds."""
+    values: dict[str, Any] = {":s": Status.REVOKED.value}
+    if account_id is not None:
+        values[":account"] = account_id
+    return {
+        "Update": {
+            "TableName": table_name(),
+            "Key": to_attribute_values(key),
+            "UpdateExpression": "SET #s = :s",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": to_attribute_values(values),
+        }
+    }
+
+
+def _transact_revocation(entries: list[dict[str, Any]], missing: str) -> None:
+    """Commit a revocation whose first entry is the revoked item itself (NotFound when it is not there)."""
+    with unavailable_on_outage(_WHAT):
+        try:
+            dynamodb_client().transact_write_items(TransactItems=entries)  # type: ignore[arg-type]
+        except ClientError as exc:
+            codes = cancellation_codes(exc)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                raise NotFound(missing) from exc
+            if "TransactionConflict" in codes or error_code(exc) == "TransactionConflictException":
+                raise DependencyUnavailable("this item is being changed concurrently; retry") from exc
+            raise
+
+
 # ------------------------------------------------------------------ accounts
 def create_account(account: Account, hub_programs: Iterable[Program]) -> None:
     """The account and its hub programs appear together or not at all."""
@@ -211,6 +250,15 @@ def get_account(account_id: str) -> Account | None:
     return _account(item) if item else None
 
 
+def account_key(account_id: str) -> dict[str, str]:
+    return {"PK": f"ACCOUNT#{account_id}", "SK": "ACCOUNT"}
+
+
+def account_from_item(item: dict[str, Any]) -> Account:
+    """An account item read elsewhere (e.g. in one BatchGetItem with a collector start's items)."""
+    return _account(item)
+
+
 def list_accounts() -> list[Account]:
     with unavailable_on_outage(_WHAT):
         items = query_all(
@@ -219,15 +267,22 @@ def list_accounts() -> list[Account]:
         return [_account(item) for item in items]
 
 
-def revoke_account(account_id: str) -> Account:
-    item = _set_status(
-        f"ACCOUNT#{account_id}",
-        "ACCOUNT",
-        Status.REVOKED,
-        Attr("PK").exists(),
-        f"account {account_id!r} not found",
-    )
-    return _account(item)
+def revoke_account(account: Account, keys: Sequence[ApiKey]) -> Account:
+    """The account (as read) and its active `keys` revoked in one transaction: an interrupted
+    revocation never leaves the account revoked with keys that still authenticate. Keys beyond one
+    transaction's room are revoked first (the safe direction; the admin's retry finishes the rest)."""
+    account_id = account.account_id
+    active = [k for k in keys if k.active and k.account_id == account_id]
+    surplus = active[: max(0, len(active) - (_TRANSACTION_ITEMS - 1))]
+    for key in surplus:
+        revoke_key(account_id, key.user_id)
+    entries = [_revocation({"PK": f"ACCOUNT#{account_id}", "SK": "ACCOUNT"}, "attribute_exists(PK)")]
+    entries += [
+        _revocation({"PK": f"KEY#{k.user_id}", "SK": "KEY"}, "accountId = :account", account_id)
+        for k in active[len(surplus) :]
+    ]
+    _transact_revocation(entries, f"account {account_id!r} not found")
+    return account.model_copy(update={"status": Status.REVOKED})
 
 
 # ------------------------------------------------------------------ API keys
@@ -292,14 +347,30 @@ def list_programs(account_id: str) -> list[Program]:
 
 
 def revoke_program(account_id: str, program_id: str) -> Program:
-    item = _set_status(
-        f"PROGRAM#{program_id}",
-        "PROGRAM",
-        Status.REVOKED,
-        Attr("accountId").eq(account_id),
-        f"program {program_id!r} not found in account {account_id!r}",
-    )
-    return _program(item)
+    """The program revoked and every subscription to or by it deleted, in one transaction (those
+    beyond one transaction's room are deleted first; the admin's retry finishes the rest)."""
+    missing = f"program {program_id!r} not found in account {account_id!r}"
+    program, subscribers = program_with_subscriptions(program_id)
+    if program is None or program.account_id != account_id:
+        raise NotFound(missing)
+    links = [{"PK": f"PROGRAM#{program_id}", "SK": f"SUBSCRIBER#{s.program_id}"} for s in subscribers]
+    links += [
+        {"PK": f"PROGRAM#{s.publisher_program_id}", "SK": f"SUBSCRIBER#{program_id}"}
+        for s in subscriptions_of(program_id)
+    ]
+    surplus = links[: max(0, len(links) - (_TRANSACTION_ITEMS - 1))]
+    if surplus:
+        with unavailable_on_outage(_WHAT), _table().batch_writer() as batch:
+            for key in surplus:
+                batch.delete_item(Key=key)
+    entries = [
+        _revocation({"PK": f"PROGRAM#{program_id}", "SK": "PROGRAM"}, "accountId = :account", account_id)
+    ]
+    entries += [
+        {"Delete": {"TableName": table_name(), "Key": to_attribute_values(k)}} for k in links[len(surplus) :]
+    ]
+    _transact_revocation(entries, missing)
+    return program.model_copy(update={"status": Status.REVOKED})
 
 
 # ------------------------------------------------------------------ subscriptions

@@ -57,12 +57,9 @@ def list_accounts() -> list[Account]:
 
 
 def revoke_account(account_id: str) -> Account:
-    """Revoke the account first (no new keys), then every key; a retry finishes an interrupted run."""
-    account = repository.revoke_account(account_id)
-    for key in repository.list_keys(account_id):
-        if key.active:
-            repository.revoke_key(account_id, key.user_id)
-    return account
+    """Revoke the account and every active key of it together (one transaction)."""
+    account = existing_account(account_id)
+    return repository.revoke_account(account, repository.list_keys(account_id))
 
 
 # ------------------------------------------------------------------ keys
@@ -127,14 +124,9 @@ def list_programs(account_id: str) -> list[Program]:
 
 
 def revoke_program(account_id: str, program_id: str) -> Program:
-    """A revoked program can no longer be published to or read; its subscriptions go with it."""
-    program = repository.revoke_program(account_id, program_id)
-    _, subscribers = repository.program_with_subscriptions(program_id)
-    for sub in subscribers:
-        repository.delete_subscription(sub.program_id, program_id)
-    for sub in repository.subscriptions_of(program_id):
-        repository.delete_subscription(program_id, sub.publisher_program_id)
-    return program
+    """A revoked program can no longer be published to or read; its subscriptions go with it
+    (in the same transaction)."""
+    return repository.revoke_program(account_id, program_id)
 
 
 # ------------------------------------------------------------------ subscriptions

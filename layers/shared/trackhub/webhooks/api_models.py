@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from trackhub.auth.scopes import PROGRAM_ID_PATTERN
+from trackhub.base_model import HubModel
 from trackhub.webhooks.codes import CodeError
 from trackhub.webhooks.models import Attempt, Delivery, ViewContext, Webhook
 from trackhub.webhooks.service import Rendered
@@ -18,7 +19,7 @@ ProgramId = Annotated[str, StringConstraints(pattern=rf"^{PROGRAM_ID_PATTERN}$")
 EventType = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 
 
-class _Request(BaseModel):
+class _Request(HubModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -27,7 +28,7 @@ class RenderRequest(_Request):
     context: ViewContext = ViewContext()
 
 
-class CodeErrorOut(BaseModel):
+class CodeErrorOut(HubModel):
     code: str
     position: int = Field(description="0-based character offset of the code's '{' in `content`.")
     line: int
@@ -45,7 +46,7 @@ class CodeErrorOut(BaseModel):
         )
 
 
-class RenderOut(BaseModel):
+class RenderOut(HubModel):
     content: str
     queued: int
     suppressed: int
@@ -71,7 +72,7 @@ class CreateWebhookRequest(_Request):
     )
 
 
-class WebhookOut(BaseModel):
+class WebhookOut(HubModel):
     webhookId: str
     kind: str
     url: str
@@ -97,11 +98,11 @@ class WebhookOut(BaseModel):
         )
 
 
-class WebhookListOut(BaseModel):
+class WebhookListOut(HubModel):
     webhooks: list[WebhookOut]
 
 
-class AttemptOut(BaseModel):
+class AttemptOut(HubModel):
     attempt: int
     time: datetime
     statusCode: int | None
@@ -119,7 +120,7 @@ class AttemptOut(BaseModel):
         )
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(HubModel):
     deliveryId: str
     webhookId: str
     source: str
@@ -145,29 +146,29 @@ class DeliveryOut(BaseModel):
         )
 
 
-class DeliveryListOut(BaseModel):
+class DeliveryListOut(HubModel):
     deliveries: list[DeliveryOut]
 
 
-class TestQueuedOut(BaseModel):
+class TestQueuedOut(HubModel):
     deliveryId: str
 
 
-class RedriveOut(BaseModel):
+class RedriveOut(HubModel):
     redriven: list[str]
 
 
-class DeadLetterRedriveOut(BaseModel):
+class DeadLetterRedriveOut(HubModel):
     redriven: int
     dropped: int
 
 
-class UsageDayOut(BaseModel):
+class UsageDayOut(HubModel):
     day: str
     delivered: int
 
 
-class UsageOut(BaseModel):
+class UsageOut(HubModel):
     accountId: str
     fromDay: str
     toDay: str

@@ -7,15 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
+from trackhub.base_model import HubModel
 from trackhub.webhooks.codes import Method
 
 Text = Annotated[str, StringConstraints(max_length=1000)]
 Ident = Annotated[str, StringConstraints(max_length=200)] | int
 
 
-class _Ctx(BaseModel):
+class _Ctx(HubModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -9,8 +9,9 @@ import urllib.parse
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from trackhub.base_model import HubModel
 from trackhub.errors import InvalidInput
 from trackhub.webtracking.models import (
     MAX_EMAIL_CHARS,
@@ -89,7 +90,7 @@ def envelope(data: dict[str, Any], started: float) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ Falkor: pull
-class PullRequest(BaseModel):
+class PullRequest(HubModel):
     model_config = ConfigDict(frozen=True)
 
     webToken: Token
@@ -113,7 +114,7 @@ def pull_data(target: Target, state: Progress) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ Falkor: push
-class PushRequest(BaseModel):
+class PushRequest(HubModel):
     """Either webToken, or userToken + activity_ID + pathway; and at least one field to store."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -160,7 +161,7 @@ def push_data(state: Progress) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ admin
-class _Request(BaseModel):
+class _Request(HubModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -200,7 +201,7 @@ class CreateLaunchRequest(_Request):
         return self.userId, self.email
 
 
-class PathwayOut(BaseModel):
+class PathwayOut(HubModel):
     ID: str
     name: str
     accountId: str
@@ -216,7 +217,7 @@ class PathwayOut(BaseModel):
         )
 
 
-class ActivityOut(BaseModel):
+class ActivityOut(HubModel):
     ID: str
     name: str
     url: str
@@ -236,7 +237,7 @@ class ActivityOut(BaseModel):
         )
 
 
-class UserOut(BaseModel):
+class UserOut(HubModel):
     userId: str
     email: str
     firstname: str
@@ -258,7 +259,7 @@ class UserOut(BaseModel):
         )
 
 
-class LaunchOut(BaseModel):
+class LaunchOut(HubModel):
     launchUrl: str
     webToken: str = Field(description="Shown only here: the hub keeps only its hash.")
     userToken: str
@@ -274,13 +275,13 @@ class LaunchOut(BaseModel):
         )
 
 
-class PathwayList(BaseModel):
+class PathwayList(HubModel):
     pathways: list[PathwayOut]
 
 
-class ActivityList(BaseModel):
+class ActivityList(HubModel):
     activities: list[ActivityOut]
 
 
-class UserList(BaseModel):
+class UserList(HubModel):
     users: list[UserOut]

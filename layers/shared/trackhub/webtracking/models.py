@@ -7,7 +7,9 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints
+
+from trackhub.base_model import HubModel
 
 # Ids go into sort keys joined by '#', so '#' (and anything but these) is never part of one.
 PATHWAY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -44,7 +46,7 @@ def _not_json(name: str) -> Any:
     raise ValueError(name)
 
 
-class _Domain(BaseModel):
+class _Domain(HubModel):
     model_config = ConfigDict(frozen=True)
 
 

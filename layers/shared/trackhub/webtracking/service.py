@@ -243,9 +243,8 @@ def plan(current: Progress, change: PushChange) -> list[tuple[str | None, Progre
     """The states a push moves through, each with the event committed with it (None: no event).
 
     Empty when nothing changes (a re-sent push), so a retry never emits a second event. A push that
-    both starts and completes is two steps (started, then completed), each committed with its own
-    event: if the second is interrupted, the stored state still matches the events, and the
-    client's retry finds only the completion left to do.
+    both starts and completes is two steps (started, then completed): their events, in that order,
+    and the last step's state commit in one transaction (`_commit`), all or nothing.
     """
     final = current.model_copy(
         update={
@@ -304,23 +303,25 @@ def _event(target: Target, event_type: str, state: Progress, now: datetime) -> N
 
 
 def _commit(target: Target, steps: list[tuple[str | None, Progress]], version: int) -> None:
-    for event_type, state in steps:
-        now = clock()
-        entry = repository.progress_put(
-            target.account_id,
-            target.user.user_id,
-            target.pathway.pathway_id,
-            target.activity.activity_id,
-            state,
-            version,
-            now,
-        )
-        if event_type is None:
-            repository.write_progress(entry)
-        else:
-            events.publish(_event(target, event_type, state, now), extra_transact_items=[entry])
-            metrics.add_metric(name="WebTrackingTransitions", unit=MetricUnit.Count, value=1)
-        version = state.version
+    """The final state, conditional on the version read, and every transition's event: one transaction
+    (a push that starts and completes commits both events or neither)."""
+    now = clock()
+    final = steps[-1][1]
+    entry = repository.progress_put(
+        target.account_id,
+        target.user.user_id,
+        target.pathway.pathway_id,
+        target.activity.activity_id,
+        final,
+        version,
+        now,
+    )
+    transitions = [_event(target, event_type, state, now) for event_type, state in steps if event_type]
+    if not transitions:
+        repository.write_progress(entry)
+        return
+    events.publish_all(transitions, extra_transact_items=[entry])
+    metrics.add_metric(name="WebTrackingTransitions", unit=MetricUnit.Count, value=len(transitions))
 
 
 def push(principal: Principal, ident: Identification, change: PushChange) -> Progress:

@@ -203,53 +203,67 @@ def _check_voidable(
         raise _bad(f"statements[{index}].object.id", "a voiding statement cannot be voided")
 
 
-def _entries(account: str, plan: _Plan, item: StoredStatement) -> list[dict[str, Any]]:
+# one statement of a transaction: the statement, its own entries, its posting tags (None: no postings)
+_Member = tuple[StoredStatement, list[dict[str, Any]], set[str] | None]
+
+
+def _member(account: str, plan: _Plan, item: StoredStatement) -> _Member:
     tags = plan.tags[item.statement_id]
+    entry = repository.statement_put(item, tags, new_only=True)
+    posted: set[str] | None = tags
     if item.statement_id in plan.voided_in_batch:  # voided on arrival: readable by key only
-        entry = repository.transact_puts(item, tags, new_only=True)[0]
         entry["Put"]["Item"].pop("AcctPK")
         entry["Put"]["Item"]["voided"] = {"BOOL": True}
-        entries = [entry]
-    else:
-        entries = repository.transact_puts(item, tags, new_only=True)
+        posted = None
+    entries = [entry]
     target = statement_ref(item.statement)
     if is_voiding(item.statement) and target in plan.void:
         entries += repository.void_entries(account, plan.void[target])
-    return entries
+    return item, entries, posted
+
+
+def _posting_count(members: Sequence[_Member]) -> int:
+    """Posting items a transaction of these statements writes (one per distinct posting tag)."""
+    return len({tag for _item, _entries, tags in members for tag in tags or () if repository.is_posting(tag)})
+
+
+def _transaction(members: Sequence[_Member]) -> list[dict[str, Any]]:
+    """The statements' entries, then their write group's postings."""
+    posted = [(item, tags) for item, _entries, tags in members if tags is not None]
+    return [e for _item, entries, _tags in members for e in entries] + repository.posting_puts(posted)
 
 
 def _commit(account: str, plan: _Plan) -> None:
-    """Plain statements in transactions of up to 100 items (whole statements), then each completed
-    statement with its event."""
+    """Plain statements in transactions of up to 100 items (whole statements with their postings),
+    then each completed statement with its event."""
     completed = [s for s in plan.new if verb_id(s.statement) == COMPLETED_VERB]
-    chunk: list[tuple[StoredStatement, list[dict[str, Any]]]] = []
-    size = 0
+    chunk: list[_Member] = []
     for item in (s for s in plan.new if verb_id(s.statement) != COMPLETED_VERB):
-        entries = _entries(account, plan, item)
-        if size + len(entries) > repository.TRANSACTION_ITEMS and chunk:
+        member = _member(account, plan, item)
+        grown = [*chunk, member]
+        if chunk and sum(len(m[1]) for m in grown) + _posting_count(grown) > repository.TRANSACTION_ITEMS:
             _transact(account, chunk)
-            chunk, size = [], 0
-        chunk.append((item, entries))
-        size += len(entries)
+            grown = [member]
+        chunk = grown
     if chunk:
         _transact(account, chunk)
     if completed:
         program = _collector_program(account)
         for item in completed:
-            _publish(account, program, item, _entries(account, plan, item))
+            _publish(account, program, _member(account, plan, item))
 
 
-def _transact(account: str, chunk: list[tuple[StoredStatement, list[dict[str, Any]]]]) -> None:
+def _transact(account: str, chunk: list[_Member]) -> None:
     """One transaction; when another writer took one of its ids meanwhile: 409 if it stored a
     different statement, else the transaction again without the statements already there."""
     for _ in range(_MAX_ATTEMPTS):
         try:
-            repository.transact([e for _item, entries in chunk for e in entries])
+            repository.transact(_transaction(chunk))
             return
         except repository.WriteRejected:
-            _recheck(account, [item for item, _entries in chunk])
-            taken = repository.get_items(account, (item.statement_id for item, _entries in chunk))
-            chunk = [(item, entries) for item, entries in chunk if item.statement_id not in taken]
+            _recheck(account, [item for item, _entries, _tags in chunk])
+            taken = repository.get_items(account, (item.statement_id for item, _entries, _tags in chunk))
+            chunk = [member for member in chunk if member[0].statement_id not in taken]
             if not chunk:
                 return
     raise Conflict("statements are being written concurrently under the same ids; retry")
@@ -284,12 +298,13 @@ def completed_event(program: str, item: StoredStatement) -> NewEvent:
     )
 
 
-def _publish(account: str, program: str, item: StoredStatement, entries: list[dict[str, Any]]) -> None:
+def _publish(account: str, program: str, member: _Member) -> None:
+    item = member[0]
     try:
-        events.publish(completed_event(program, item), extra_transact_items=entries)
+        events.publish(completed_event(program, item), extra_transact_items=_transaction([member]))
     except ExtraItemRejected:
         _recheck(account, [item])  # the same statement was written meanwhile: nothing to do
     except Conflict:
         # the event exists (a collector re-send under this id): store the statement on its own
         logger.info("completion event exists; storing the statement alone", extra={"id": item.statement_id})
-        _transact(account, [(item, entries)])
+        _transact(account, [member])

@@ -1,22 +1,31 @@
-"""DynamoDB access for statements: one item per statement plus small posting items per filter value.
+"""DynamoDB access for statements: one item per statement plus one posting item per filter value and
+write group (the statements one request stores together).
 
     item        PK                          SK                   other attributes
     statement   STMT#<accountId>#<id>       STMT                 statement (JSON text), stored, F, context,
                                                                  AcctPK + StoredSK (ByAccount; removed
                                                                  when voided), voided
-    posting     STMT#<accountId>#<id>       P#<field>#<digest>   PostPK = <accountId>#<field>#<digest>,
-                                                                 StoredSK, F, statementId (ByPosting)
+    posting     STMT#<accountId>#<first>    G#<field>#<digest>   PostPK = <accountId>#<field>#<digest>,
+                                                                 StoredSK (of the group's first statement),
+                                                                 I (the group's ids with that value, in
+                                                                 `stored` order, comma-separated),
+                                                                 statementId (the group's newest)
 
     StoredSK    <stored ISO ms Z>#<n>#<statementId>   `stored` order (n: position in its batch);
                                                       since/until are key ranges
     F           string set of `<field>#<digest>`: every filter value the statement matches
                 (models.filter_tags, plus its StatementRef target's)
 
-Postings exist for the multi-valued fields a query can start from (ragent, ract, verb, reg, see
-models.FIELDS): a query reads the ByPosting partition of its most selective filter, checks the
-other filters on that posting's `F`, then fetches the statements by key (consistent). Unfiltered
-queries read ByAccount. Every documented query is a Query or a key lookup, never a Scan. Postings
-are written in the same request as their statement (one transaction for LRS writes).
+A write group is up to GROUP_SIZE statements of one request, all with the same `stored`; `<first>` is
+its first statement's id, so a group's key is unique and a re-sent group overwrites itself. Postings
+exist for the multi-valued fields a query can start from (ragent, ract, verb, reg, see
+models.FIELDS): a batch of 100 statements of one actor with 4 verbs and 7 activities writes ~13
+postings, not 400. A query reads the ByPosting partition of its most selective filter, fetches the
+listed statements by key (consistent) and checks the other filters on their `F`. Postings are never
+changed after they are written (voiding marks the statement only; reads skip voided statements), so
+a position inside a posting (its key + how many ids were read) stays valid while writers add groups.
+Every documented query is a Query or a key lookup, never a Scan. Postings are written in the same
+request as their statements (in the same transaction for LRS writes).
 """
 
 from __future__ import annotations
@@ -28,7 +37,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn
 
-from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from boto3.dynamodb.conditions import ConditionBase, Key
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from trackhub.config import statement_settings
@@ -47,16 +57,40 @@ _BACKOFF_CAP_SECONDS = 1.0
 WRITE_THREADS = 8  # concurrent BatchWriteItem calls of one put_many (boto3 clients are thread-safe)
 _MAX_ROUNDS = 20  # Query rounds per page when filters drop items; the page then ends early with `more`
 sleep: Callable[[float], None] = time.sleep  # replaced in tests
+_serializer = TypeSerializer()
 
 POSTING_FIELDS = ("reg", "ragent", "ract", "verb")  # most selective first: the partition a query reads
 ACCOUNT_INDEX = ("ByAccount", "AcctPK")
 POSTING_INDEX = ("ByPosting", "PostPK")
 _SK_END = "~"  # sorts after every statement id character
 _STATEMENT_SK = "STMT"
+GROUP_SIZE = 100  # statements per write group: a posting lists at most 100 ids (~3.7 KB)
+_POSTINGS_PER_QUERY = 10  # posting items per Query round of a filtered read
 
 
 class WriteRejected(Exception):
     """A conditional write failed: a statement id exists already (or a voided target vanished)."""
+
+
+def _value(value: Any) -> dict[str, Any]:
+    """One attribute value in DynamoDB's JSON: the types statement items hold, directly (boto3's
+    TypeSerializer checks every type in turn: a third of a batch's CPU on the client), others by it."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int:
+        return {"N": str(value)}
+    if kind is dict:
+        return {"M": {str(k): _value(v) for k, v in value.items()}}
+    if kind is set and value and all(type(v) is str for v in value):
+        return {"SS": sorted(value)}
+    return dict(_serializer.serialize(value))
+
+
+def attribute_values(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _value(value) for key, value in item.items()}
 
 
 def table_name() -> str:
@@ -95,27 +129,67 @@ def to_item(stored: StoredStatement, tags: Iterable[str] | None = None) -> dict[
     return item
 
 
-def postings(stored: StoredStatement, tags: Iterable[str]) -> list[dict[str, Any]]:
-    """One small item per value of a posting field (see POSTING_FIELDS)."""
-    tag_set = set(tags)
-    account, sk = stored.account_id, stored_sk(stored)
+def is_posting(tag: str) -> bool:
+    return tag.split("#", 1)[0] in POSTING_FIELDS
+
+
+def postings(members: Sequence[tuple[StoredStatement, Iterable[str]]]) -> list[dict[str, Any]]:
+    """The posting items of one write group: (statement, its filter tags) in `stored` order, all of one
+    account and one `stored` instant (see GROUP_SIZE). Statements with no posting tag add nothing."""
+    if not members:
+        return []
+    first = members[0][0]
+    by_tag: dict[str, list[str]] = {}
+    for stored, tags in members:
+        if stored.account_id != first.account_id or stored.stored != first.stored:
+            raise ValueError("a write group holds statements of one account and one `stored` instant")
+        for tag in tags:
+            if is_posting(tag):
+                by_tag.setdefault(tag, []).append(stored.statement_id)
+    account, sk = first.account_id, stored_sk(first)
     return [
         {
-            "PK": f"STMT#{account}#{stored.statement_id}",
-            "SK": f"P#{tag}",
+            "PK": f"STMT#{account}#{first.statement_id}",
+            "SK": f"G#{tag}",
             "PostPK": f"{account}#{tag}",
             "StoredSK": sk,
-            "F": tag_set,
-            "statementId": stored.statement_id,
+            "I": ",".join(ids),
+            "statementId": ids[-1],
         }
-        for tag in sorted(tag_set)
-        if tag.split("#", 1)[0] in POSTING_FIELDS
+        for tag, ids in sorted(by_tag.items())
     ]
 
 
-def items_of(stored: StoredStatement, tags: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    tag_set = set(filter_tags(stored.statement) if tags is None else tags)
-    return [to_item(stored, tag_set), *postings(stored, tag_set)]
+def posting_ids(posting: Mapping[str, Any]) -> list[str]:
+    """The statement ids a posting item lists, in `stored` order."""
+    return str(posting.get("I") or "").split(",") if posting.get("I") else []
+
+
+def groups(statements: Sequence[StoredStatement]) -> list[list[StoredStatement]]:
+    """Consecutive runs of at most GROUP_SIZE statements sharing account and `stored`."""
+    out: list[list[StoredStatement]] = []
+    for stored in statements:
+        last = out[-1] if out else None
+        if (
+            last is None
+            or len(last) >= GROUP_SIZE
+            or last[0].stored != stored.stored
+            or last[0].account_id != stored.account_id
+        ):
+            out.append([stored])
+        else:
+            last.append(stored)
+    return out
+
+
+def items_of(statements: Sequence[StoredStatement]) -> list[dict[str, Any]]:
+    """Every item storing these statements: each statement's own item, then each group's postings."""
+    items: list[dict[str, Any]] = []
+    for group in groups(statements):
+        members = [(s, filter_tags(s.statement)) for s in group]
+        items.extend(to_item(s, tags) for s, tags in members)
+        items.extend(postings(members))
+    return items
 
 
 def item_size(item: dict[str, Any]) -> int:
@@ -123,34 +197,42 @@ def item_size(item: dict[str, Any]) -> int:
     return sum(len(k) + len(str(v).encode("utf-8")) for k, v in item.items())
 
 
+def statement_put(
+    stored: StoredStatement, tags: Iterable[str] | None = None, *, new_only: bool = False
+) -> dict[str, Any]:
+    """The TransactWriteItems entry writing the statement's own item; `new_only` adds the condition
+    that the id is not taken yet (the LRS's conflict guard)."""
+    put: dict[str, Any] = {"TableName": table_name(), "Item": attribute_values(to_item(stored, tags))}
+    if new_only:
+        put["ConditionExpression"] = "attribute_not_exists(PK)"
+    return {"Put": put}
+
+
+def posting_puts(members: Sequence[tuple[StoredStatement, Iterable[str]]]) -> list[dict[str, Any]]:
+    """TransactWriteItems entries writing one write group's postings (unconditional: a group's key is
+    its first statement's, whose own Put carries the conflict guard)."""
+    name = table_name()
+    return [{"Put": {"TableName": name, "Item": attribute_values(p)}} for p in postings(members)]
+
+
 def transact_puts(
     stored: StoredStatement, tags: Iterable[str] | None = None, *, new_only: bool = False
 ) -> list[dict[str, Any]]:
-    """TransactWriteItems entries writing this statement and its postings; `new_only` adds the
-    condition that the id is not taken yet (the LRS's conflict guard)."""
-    name = table_name()
-    entries: list[dict[str, Any]] = []
-    for item in items_of(stored, tags):
-        put: dict[str, Any] = {"TableName": name, "Item": to_attribute_values(item)}
-        if new_only:
-            put["ConditionExpression"] = "attribute_not_exists(PK)"
-        entries.append({"Put": put})
-    return entries
-
-
-def transact_put(stored: StoredStatement) -> dict[str, Any]:
-    """The statement's own item only (kept for callers that write postings separately)."""
-    return {"Put": {"TableName": table_name(), "Item": to_attribute_values(to_item(stored))}}
+    """TransactWriteItems entries writing one statement as a write group of its own (statement and
+    postings): a completed statement committed with its hub event."""
+    tag_set = set(filter_tags(stored.statement) if tags is None else tags)
+    return [statement_put(stored, tag_set, new_only=new_only), *posting_puts([(stored, tag_set)])]
 
 
 def void_entries(account_id: str, target: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Mark a stored statement (its raw item) voided: out of ByAccount and, postings deleted, out of
-    ByPosting; still readable by key for voidedStatementId."""
-    name, key = table_name(), statement_key(account_id, str(target["statementId"]))
-    entries: list[dict[str, Any]] = [
+    """Mark a stored statement (its raw item) voided: out of ByAccount; its group's postings still list
+    it (they are shared and immutable) and filtered reads skip it; still readable by key for
+    voidedStatementId."""
+    key = statement_key(account_id, str(target["statementId"]))
+    return [
         {
             "Update": {
-                "TableName": name,
+                "TableName": table_name(),
                 "Key": to_attribute_values(key),
                 "UpdateExpression": "SET voided = :t REMOVE AcctPK",
                 "ConditionExpression": "attribute_exists(PK)",
@@ -158,12 +240,6 @@ def void_entries(account_id: str, target: Mapping[str, Any]) -> list[dict[str, A
             }
         }
     ]
-    tags: Iterable[Any] = target.get("F") or ()
-    for tag in sorted(str(t) for t in tags):
-        if str(tag).split("#", 1)[0] in POSTING_FIELDS:
-            posting = {"PK": key["PK"], "SK": f"P#{tag}"}
-            entries.append({"Delete": {"TableName": name, "Key": to_attribute_values(posting)}})
-    return entries
 
 
 def _raise_write_failure(exc: ClientError) -> NoReturn:
@@ -207,15 +283,15 @@ def _write_chunk(name: str, pending: list[dict[str, Any]], attempts: int) -> Non
 
 
 def put_many(statements: Sequence[StoredStatement]) -> None:
-    """Write every statement with its postings (the collector's path, no conditions): BatchWriteItem
-    in chunks of 25, WRITE_THREADS chunks at a time (a statement is ~5 items, so a near-1 MB batch
-    is ~600 calls: latency-bound, not throughput-bound), re-sending UnprocessedItems with backoff.
+    """Write every statement with its group postings (the collector's path, no conditions):
+    BatchWriteItem in chunks of 25, WRITE_THREADS chunks at a time (a statement is ~1.1 items, so a
+    near-1 MB batch of ~3,000 statements is ~140 calls), re-sending UnprocessedItems with backoff.
 
     Returns only when all are written; raises DependencyUnavailable when the retries run out (the
     caller answers 503 and the client re-sends the batch: nothing it was told is stored is lost).
     """
     name, attempts = table_name(), statement_settings().STATEMENTS_WRITE_MAX_ATTEMPTS
-    requests = [{"PutRequest": {"Item": to_attribute_values(i)}} for s in statements for i in items_of(s)]
+    requests = [{"PutRequest": {"Item": attribute_values(i)}} for i in items_of(statements)]
     chunks = [requests[start : start + BATCH_SIZE] for start in range(0, len(requests), BATCH_SIZE)]
     if len(chunks) <= 1:
         for chunk in chunks:
@@ -290,7 +366,7 @@ def index_for(query: StatementQuery) -> tuple[str, str, str]:
     return POSTING_INDEX[0], POSTING_INDEX[1], f"{query.account_id}#{partition}#{digest}"
 
 
-def _conditions(query: StatementQuery) -> tuple[ConditionBase, ConditionBase | None]:
+def _key_condition(query: StatementQuery) -> ConditionBase:
     _index, attribute, value = index_for(query)
     key: ConditionBase = Key(attribute).eq(value)
     if query.since and query.until:
@@ -299,45 +375,129 @@ def _conditions(query: StatementQuery) -> tuple[ConditionBase, ConditionBase | N
         key = key & Key("StoredSK").gt(f"{query.since}#{_SK_END}")
     elif query.until:
         key = key & Key("StoredSK").lt(f"{query.until}#{_SK_END}")
-    partition_tag = value.split("#", 1)[1] if "#" in value else None
-    extra: ConditionBase | None = None
-    for tag in wanted_tags(query):
-        if tag != partition_tag:
-            clause = Attr("F").contains(tag)
-            extra = clause if extra is None else extra & clause
-    return key, extra
+    return key
 
 
 def query(q: StatementQuery) -> StatementPage:
-    """One page in `stored` order; `next_key` is DynamoDB's own position, exact across rounds and
-    unaffected by later writes (a key is a position, not an offset)."""
-    index = index_for(q)[0]
-    key, extra = _conditions(q)
+    """One page in `stored` order; `next_key` is a position (a key, plus for postings how many of its
+    ids were read), exact across rounds and unaffected by later writes."""
+    if index_for(q)[0] == POSTING_INDEX[0]:
+        return _posting_query(q)
     found: list[dict[str, Any]] = []
     start = q.start_key
-    for _ in range(_MAX_ROUNDS):
-        kwargs: dict[str, Any] = {
-            "IndexName": index,
-            "KeyConditionExpression": key,
-            "ScanIndexForward": q.ascending,
-            "Limit": q.limit - len(found),
-        }
-        if extra is not None:
-            kwargs["FilterExpression"] = extra
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        with unavailable_on_outage(_WHAT):
-            page = _table().query(**kwargs)
-        found.extend(page.get("Items", []))
-        start = page.get("LastEvaluatedKey")
-        if not start or len(found) >= q.limit:
-            break
-    if index == POSTING_INDEX[0]:
-        items = get_items(q.account_id, (str(p["statementId"]) for p in found))
-        # a posting can outlive its statement's voiding by a moment (GSIs are eventually consistent)
-        found = [items[i] for i in (str(p["statementId"]) for p in found) if i in items]
-        found = [item for item in found if not item.get("voided")]
+    with unavailable_on_outage(_WHAT):
+        page = _table().query(
+            IndexName=ACCOUNT_INDEX[0],
+            KeyConditionExpression=_key_condition(q),
+            ScanIndexForward=q.ascending,
+            Limit=q.limit,
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
+    found = page.get("Items", [])
+    start = page.get("LastEvaluatedKey")
     return StatementPage(
         statements=tuple(json.loads(item["statement"]) for item in found),
         next_key={k: str(v) for k, v in start.items()} if start else None,
+    )
+
+
+def _posting_key(posting: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(posting[k]) for k in ("PK", "SK", POSTING_INDEX[1], "StoredSK")}
+
+
+class _Postings:
+    """The ids of a ByPosting partition in query order, read posting by posting from a position."""
+
+    def __init__(self, q: StatementQuery) -> None:
+        self.q = q
+        self.queue: list[tuple[dict[str, Any], list[str], int]] = []  # posting, ids in order, read
+        self.last: dict[str, Any] | None = None  # ExclusiveStartKey of the next Query
+        self.done = False
+        start = dict(q.start_key or {})
+        read = start.pop("pos", None)
+        if start:
+            self.last = start
+        if start and read is not None:  # resume inside this posting
+            with unavailable_on_outage(_WHAT):
+                posting = (
+                    _table()
+                    .get_item(Key={"PK": start["PK"], "SK": start["SK"]}, ConsistentRead=True)
+                    .get("Item")
+                )
+            if posting is not None:
+                self.queue.append((dict(posting), self._ordered(posting), int(read)))
+
+    def _ordered(self, posting: Mapping[str, Any]) -> list[str]:
+        ids = posting_ids(posting)
+        return ids if self.q.ascending else ids[::-1]
+
+    def _refill(self) -> None:
+        with unavailable_on_outage(_WHAT):
+            page = _table().query(
+                IndexName=POSTING_INDEX[0],
+                KeyConditionExpression=_key_condition(self.q),
+                ScanIndexForward=self.q.ascending,
+                Limit=_POSTINGS_PER_QUERY,
+                **({"ExclusiveStartKey": self.last} if self.last else {}),
+            )
+        self.queue.extend((dict(p), self._ordered(p), 0) for p in page.get("Items", []))
+        self.last = page.get("LastEvaluatedKey")
+        self.done = self.last is None
+
+    def take(self, count: int) -> list[tuple[str, dict[str, str]]]:
+        """Up to `count` next ids, each with the position just after it."""
+        taken: list[tuple[str, dict[str, str]]] = []
+        while len(taken) < count:
+            if not self.queue:
+                if self.done:
+                    break
+                self._refill()
+                continue
+            posting, ids, read = self.queue[0]
+            for statement_id in ids[read : read + count - len(taken)]:
+                read += 1
+                taken.append((statement_id, {**_posting_key(posting), "pos": str(read)}))
+            if read >= len(ids):
+                self.queue.pop(0)
+            else:
+                self.queue[0] = (posting, ids, read)
+        return taken
+
+    def exhausted(self) -> bool:
+        return not self.queue and self.done
+
+
+def _posting_query(q: StatementQuery) -> StatementPage:
+    """Filtered page: ids from the most selective posting partition, statements by key (consistent),
+    the other filters checked on each statement's `F`, voided statements skipped."""
+    wanted = set(wanted_tags(q))
+
+    def matches(item: Mapping[str, Any] | None) -> bool:
+        return item is not None and not item.get("voided") and wanted <= {str(t) for t in item.get("F") or ()}
+
+    source = _Postings(q)
+    found: list[dict[str, Any]] = []
+    returned: set[str] = set()  # a collector re-send grouped differently can list an id twice
+    position: dict[str, str] | None = None
+    more = True
+    for _ in range(_MAX_ROUNDS):
+        batch = source.take(q.limit - len(found))
+        items = get_items(q.account_id, (statement_id for statement_id, _ in batch)) if batch else {}
+        for index, (statement_id, after) in enumerate(batch):
+            position = after
+            if statement_id not in returned and matches(items.get(statement_id)):
+                returned.add(statement_id)
+                found.append(items[statement_id])
+                if len(found) == q.limit:
+                    rest = batch[index + 1 :]
+                    more = not source.exhausted() or any(matches(items.get(i)) for i, _ in rest)
+                    break
+        if len(found) == q.limit:
+            break
+        if source.exhausted():
+            more = False
+            break
+    return StatementPage(
+        statements=tuple(json.loads(item["statement"]) for item in found),
+        next_key=position if more else None,
     )

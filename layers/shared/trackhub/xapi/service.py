@@ -194,8 +194,14 @@ def decode_more(account_id: str, token: str) -> tuple[StatementQuery, str]:
     # A key from another partition (another account, another filter) would make the Query fail.
     if key.get(attribute) != value or not str(key.get("PK", "")).startswith(f"STMT#{account_id}#"):
         raise invalid
+    # a posting position also says how many of that posting's ids were read
+    position = key.pop("pos", None) if attribute == repository.POSTING_INDEX[1] else None
     if set(key) != {"PK", "SK", "StoredSK", attribute}:
         raise invalid
+    if position is not None:
+        if not position.isdigit() or int(position) > repository.GROUP_SIZE:
+            raise invalid
+        key["pos"] = position
     if not isinstance(query.limit, int) or not 1 <= query.limit <= MAX_LIMIT:
         raise invalid
     return replace(query, start_key=key), fmt

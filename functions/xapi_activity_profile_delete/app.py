@@ -1,0 +1,30 @@
+"""DELETE /xapi/activities/profile: delete an activity profile document; 204.
+
+If-Match / If-None-Match are honoured (412). Basic auth with a key holding the `collector` scope.
+"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response
+
+from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
+from trackhub.auth.principal import Principal
+from trackhub.xapi import documents
+from trackhub.xapi.document_http import delete_request
+from trackhub.xapi.requests import no_content, with_version
+
+app = make_resolver()
+
+
+@app.delete(
+    "/xapi/activities/profile",
+    summary="Delete an activity profile document (activityId, profileId)",
+    security=BASIC_AUTH,
+    tags=["xapi"],
+)
+def remove(principal: Annotated[Principal, Depends(current_principal)]) -> Response[str]:
+    delete_request(app.current_event.raw_event, principal, documents.Kind.ACTIVITY_PROFILE)
+    return no_content()
+
+
+lambda_handler = with_version(lambda_entry(app))

@@ -1,0 +1,32 @@
+"""POST /xapi/activities/state: merge a JSON object into the stored JSON
+document (top-level keys), or store it when there is none; 204.
+
+If-Match / If-None-Match are honoured (412).
+Basic auth with a key holding the `collector` scope; X-Experience-API-Version required.
+"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends, Response
+
+from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
+from trackhub.auth.principal import Principal
+from trackhub.xapi import documents
+from trackhub.xapi.document_http import store_request, with_document_body
+from trackhub.xapi.requests import no_content, with_version
+
+app = make_resolver()
+
+
+@app.post(
+    "/xapi/activities/state",
+    summary="Merge into a state document (activityId, agent, registration, stateId)",
+    security=BASIC_AUTH,
+    tags=["xapi"],
+)
+def write(principal: Annotated[Principal, Depends(current_principal)]) -> Response[str]:
+    store_request(app.current_event.raw_event, principal, documents.Kind.STATE, merge=True)
+    return no_content()
+
+
+lambda_handler = with_version(with_document_body(lambda_entry(app, json_bodies=False)))
