@@ -1,9 +1,11 @@
 """Fixes to moto behaviour the local stack depends on.
 
-A cancelled TransactWriteItems makes moto put back a deep copy of each table it touched - stream
-shard included. A stream poller's shard iterator still points at the old shard object, so it would
-never see another record of that table. The patch keeps the live shard on the restored table and
-drops the records the cancelled transaction appended (DynamoDB never streams a cancelled write).
+moto deep-copies every table a TransactWriteItems touches before applying it, to put the copy back
+if it is cancelled: each transaction cost O(table size) (the events table's publish slowed from 20 to
+over 150 ms within a few hundred events), and the restored copy carried a new stream shard that
+open shard iterators never saw again. The patch snapshots only the items the transaction names,
+restores those on cancellation and drops the stream records it appended (DynamoDB never streams a
+cancelled write); the tables stay the live objects.
 
 DynamoDB applies a TransactWriteItems once per ClientRequestToken (for 10 minutes); moto applied it
 again. botocore retries a call whose answer it did not get (a read timeout on a busy machine), so the
@@ -21,19 +23,23 @@ values keep json.loads' result.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 import json
 import threading
 import time
 from typing import Any
 
+import moto.dynamodb.models as moto_dynamodb_models
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
-_PATCHED = "_trackhub_keeps_stream_shards"
+_PATCHED = "_trackhub_rolls_back_touched_items"
 _PATCHED_TOKENS = "_trackhub_idempotent_transactions"
 _PATCHED_SIZES = "_trackhub_linear_item_size"
 _PATCHED_PARSING = "_trackhub_plain_json_items"
@@ -55,30 +61,77 @@ _ITEM_LIMIT = 405_000  # moto's own figure for DynamoDB's 400 KB (measured betwe
 _TOKEN_SECONDS = 600.0  # DynamoDB remembers a ClientRequestToken for 10 minutes
 
 
-def keep_stream_shards_on_rollback() -> None:
+class _LiveTables(threading.local):
+    """Stands in for `copy` inside moto.dynamodb.models: within a patched transaction, a deep copy of a
+    Table is the table itself (the patch keeps item snapshots instead); anything else is copied."""
+
+    active = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if self.active and isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+_LIVE_TABLES = _LiveTables()
+
+
+def _key_of(table: Table, op_type: str, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
+    attrs = op["Item"] if op_type == "Put" else op["Key"]
+    range_attr = table.range_key_attr
+    return DynamoType(attrs[table.hash_key_attr]), (
+        DynamoType(attrs[range_attr]) if range_attr is not None and range_attr in attrs else None
+    )
+
+
+def _restore(table: Table, key: tuple[DynamoType, DynamoType | None], item: Item | None) -> None:
+    hash_value, range_value = key
+    if table.range_key_attr is None:
+        if item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item  # type: ignore[assignment]  # hash-only tables hold items
+    elif item is None:
+        table.items.get(hash_value, {}).pop(range_value, None)
+    else:
+        table.items[hash_value][range_value] = item
+
+
+def rollback_touched_items_only() -> None:
     """Idempotent: patch DynamoDBBackend.transact_write_items once per process."""
     original = DynamoDBBackend.transact_write_items
     if getattr(original, _PATCHED, False):
         return
+    moto_dynamodb_models.copy = _LIVE_TABLES  # type: ignore[attr-defined,assignment]
 
     @functools.wraps(original)
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-        shards = {}
-        for item in transact_items:
-            name = next(iter(item.values())).get("TableName")
-            table = self.tables.get(name) if name else None
-            if table is not None and table.stream_shard is not None:
-                shards[name] = (table.stream_shard, len(table.stream_shard.items))
+        snapshots: list[tuple[Table, tuple[DynamoType, DynamoType | None], Item | None]] = []
+        shards: dict[int, tuple[Any, int]] = {}
+        for entry in transact_items[:100]:  # moto itself refuses more
+            op_type, op = next(iter(entry.items()))
+            table = self.tables.get(op.get("TableName", ""))
+            if table is None or op_type not in ("Put", "Delete", "Update"):
+                continue
+            with contextlib.suppress(KeyError):  # a key attribute missing: moto raises a validation error
+                key = _key_of(table, op_type, op)
+                snapshots.append((table, key, copy.deepcopy(table.get_item(*key))))
+            if table.stream_shard is not None:
+                shards.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
+        _LIVE_TABLES.active = True
         try:
             original(self, transact_items)
         except Exception:
-            for name, (shard, length) in shards.items():
-                restored = self.tables.get(name)
-                if restored is not None and restored.stream_shard is not shard:
-                    del shard.items[length:]
-                    shard.table = restored
-                    restored.stream_shard = shard
+            for table, key, item in reversed(snapshots):
+                _restore(table, key, item)
+            for shard, length in shards.values():
+                del shard.items[length:]
             raise
+        finally:
+            _LIVE_TABLES.active = False
 
     setattr(transact_write_items, _PATCHED, True)
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]

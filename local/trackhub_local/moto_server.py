@@ -30,9 +30,9 @@ from werkzeug.serving import make_server
 
 from trackhub_local.moto_patches import (
     idempotent_transactions,
-    keep_stream_shards_on_rollback,
     linear_item_size_check,
     plain_json_item_requests,
+    rollback_touched_items_only,
 )
 
 log = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class MotoServer(ThreadedMotoServer):
     def __init__(self, port: int = 0, account_id: str | None = None) -> None:
         super().__init__(ip_address="127.0.0.1", port=port, verbose=False)
         self.account_id = account_id or new_account_id()
-        keep_stream_shards_on_rollback()  # streams keep flowing after a cancelled transaction
+        rollback_touched_items_only()  # no table deep copy per transaction; streams keep flowing
         idempotent_transactions()  # botocore's retry of a committed transaction is not applied twice
         linear_item_size_check()  # moto measured each new item O(attributes²) times
         plain_json_item_requests()  # moto walked each item request's shape after json.loads

@@ -185,6 +185,44 @@ def _render(stack: Stack, _: Any) -> Reply:
     )
 
 
+def _viewer(_stack: Stack) -> str:
+    """A fresh anonymous viewer's session: the codes' locks are this viewer's own."""
+    return _unique("view-")
+
+
+def _render_several(stack: Stack, session: str) -> Reply:
+    """Three {WEBHOOK} codes (two locked, one not) and a {WEBHOOKJS}: one transaction, all or none."""
+    content = (
+        f"<p>{{WEBHOOK:{stack.receiver.url('/a')}:s3cret:POST}}</p>"
+        f"<p>{{WEBHOOK:{stack.receiver.url('/b')}:s3cret:GET:5}}</p>"
+        f"<p>{{WEBHOOK:{stack.receiver.url('/c')}:s3cret:POST:0}}</p>"
+        f"<p>{{WEBHOOKJS:{stack.receiver.url('/js')}}}</p>"
+    )
+    return stack.call(
+        "content_render",
+        "POST",
+        "/v1/content/render",
+        body={"content": content, "context": {"session": session}},
+    )
+
+
+def _rendered_once(stack: Stack, session: str) -> None:
+    """Only the render that succeeded wrote: three deliveries and the two locks, which now suppress
+    the locked codes of the same render again while the lock-0 code goes out once more."""
+
+    def mine() -> list[dict[str, Any]]:
+        return [
+            i
+            for i in _scan(stack.tables["WebhooksTable"])
+            if str(i["PK"]).startswith("DELIVERY#") and session in f"{i.get('body', '')} {i['url']}"
+        ]
+
+    assert len(mine()) == 3, mine()
+    again = _render_several(stack, session)
+    assert (again.json["queued"], again.json["suppressed"]) == (1, 2), again.body
+    assert len(mine()) == 4
+
+
 def _test_call(stack: Stack, _: Any) -> Reply:
     return stack.call(
         "webhooks_test",
@@ -389,6 +427,13 @@ WRITE_PATHS = (
         "collector track", "rage", _track, _session, may_leave=_touched_or_stored, converged=_tracked_once
     ),
     WritePath("webhook render", "hub", _render),
+    WritePath(
+        "webhook render several codes",
+        "hub",
+        _render_several,
+        _viewer,
+        converged=_rendered_once,
+    ),
     WritePath("webhook test", "hub", _test_call),
     WritePath("webhook subscription", "hub", _subscribe),
     WritePath("admin create account", "hub", _create_account),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from conftest import Webhooks, body_of
 
+from trackhub.storage.clients import dynamodb_client, dynamodb_resource
 from trackhub.webhooks import lock, repository, service
 from trackhub.webhooks.codes import CodeKind, parse_code
 
@@ -92,20 +95,26 @@ def _call(wh: Webhooks) -> tuple[Any, Any]:
     return webhook, service.new_delivery(webhook, "render", code.url, None)
 
 
+def _commit(webhook: Any, delivery: Any, held: dict[str, Any] | None) -> bool:
+    """One call committed alone, as a render of one code does; False: its lock was held."""
+    (committed,) = repository.commit_render_calls([repository.RenderCall(webhook, delivery, held)])
+    return committed
+
+
 def test_an_expired_lock_that_ttl_has_not_removed_does_not_block(wh: Webhooks) -> None:
     # Given a lock taken at t=1000 for one minute (its item stays: TTL is lazy)
-    assert repository.commit_render_call(*_call(wh), lock.take("abc", 1, now=1_000))
+    assert _commit(*_call(wh), lock.take("abc", 1, now=1_000))
     # When the same call comes within the window / Then it is suppressed; after the window it goes
-    assert not repository.commit_render_call(*_call(wh), lock.take("abc", 1, now=1_030))
-    assert repository.commit_render_call(*_call(wh), lock.take("abc", 1, now=1_061))
+    assert not _commit(*_call(wh), lock.take("abc", 1, now=1_030))
+    assert _commit(*_call(wh), lock.take("abc", 1, now=1_061))
 
 
 def test_the_lock_and_the_delivery_are_written_together_or_not_at_all(wh: Webhooks) -> None:
     # Given a held lock
-    assert repository.commit_render_call(*_call(wh), lock.take("held", 15, now=1_000))
+    assert _commit(*_call(wh), lock.take("held", 15, now=1_000))
     # When another call under that lock is committed
     webhook, delivery = _call(wh)
-    assert not repository.commit_render_call(webhook, delivery, lock.take("held", 15, now=1_010))
+    assert not _commit(webhook, delivery, lock.take("held", 15, now=1_010))
     # Then nothing of it was written: no delivery item, no stream record for the outbox to queue,
     # and the lock still has its first window
     assert repository.get_delivery(delivery.delivery_id) is None
@@ -210,8 +219,91 @@ def test_render_needs_the_webhooks_scope_and_valid_input(wh: Webhooks) -> None:
     assert wh.call("POST", "/v1/content/render", "content_render", body={"context": {}}).status == 400
 
 
+def _distinct_codes(count: int, lock_minutes: int = 15) -> str:
+    """`count` {WEBHOOK} codes, each its own webhook and lock (the most items a call can cost)."""
+    return "".join(f"{{WEBHOOK:https://h.example.com/c{i}:k{i}:POST:{lock_minutes}}}" for i in range(count))
+
+
+def _table_items(prefix: str) -> list[dict[str, Any]]:
+    return [i for i in repository._table().scan()["Items"] if str(i["PK"]).startswith(prefix)]
+
+
 def test_too_many_codes_in_one_render_is_a_400_and_nothing_is_queued(wh: Webhooks) -> None:
-    content = "{WEBHOOK:https://h.example.com/x:k:GET:0}" * 101
-    reply = wh.render_and_queue(content, CONTEXT)
-    assert reply.status == 400 and "at most 100" in reply.json["message"]
+    # Given one {WEBHOOK} code more than one transaction holds (WEBHOOKJS codes do not count)
+    limit = service.MAX_CODES_PER_RENDER
+    assert limit * repository.ITEMS_PER_RENDER_CALL <= repository.MAX_TRANSACT_ITEMS
+    js = "{WEBHOOKJS:https://h.example.com/js}" * 5
+    # When rendered / Then it is a 400 naming the limit, and nothing is written or queued
+    reply = wh.render_and_queue(_distinct_codes(limit + 1) + js, CONTEXT)
+    assert reply.status == 400 and f"at most {limit} {{WEBHOOK}} codes" in reply.json["message"]
+    assert repository._table().scan()["Items"] == []
     assert wh.outbox_records(fresh=False) == [] and wh.pending_messages() == []
+    # And the limit itself, each code costing all three items, commits in one transaction
+    reply = wh.render(_distinct_codes(limit) + js, CONTEXT)
+    assert reply.status == 200 and (reply.json["queued"], reply.json["suppressed"]) == (limit, 0)
+    assert len(_table_items("LOCK#")) == limit and len(_table_items("DELIVERY#")) == limit
+
+
+@contextmanager
+def _dynamodb_calls() -> Iterator[list[tuple[str, int]]]:
+    """(operation, TransactItems count) of every DynamoDB call the hub's own clients make meanwhile."""
+    calls: list[tuple[str, int]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        sent = json.loads(params.get("body") or b"{}")
+        calls.append((model.name, len(sent.get("TransactItems", []))))
+
+    clients = [dynamodb_client(), dynamodb_resource().meta.client]
+    for client in clients:
+        client.meta.events.register("before-call.dynamodb", record, unique_id="render-calls")
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call.dynamodb", unique_id="render-calls")
+
+
+def test_several_codes_commit_together_in_one_transaction(wh: Webhooks) -> None:
+    # Given a page with three {WEBHOOK} codes (two share a webhook) and a {WEBHOOKJS} one
+    content = (
+        "{WEBHOOK:https://h.example.com/a:k:POST:15} {WEBHOOK:https://h.example.com/b:k:GET:0}"
+        " {WEBHOOKJS:https://h.example.com/js} {WEBHOOK:https://h.example.com/a:k:POST:0}"
+    )
+    # When rendered
+    with _dynamodb_calls() as calls:
+        reply = wh.render(content, CONTEXT)
+    # Then the key was read and all three calls went out in one transaction: one lock, two code
+    # webhooks, three deliveries - the same two DynamoDB calls as a render of one code
+    assert reply.status == 200 and (reply.json["queued"], reply.json["suppressed"]) == (3, 0)
+    assert calls == [("GetItem", 0), ("TransactWriteItems", 6)]
+    with _dynamodb_calls() as calls_of_one:
+        single = wh.render("{WEBHOOK:https://h.example.com/one}", CONTEXT)
+    assert single.json["queued"] == 1 and calls_of_one == [("GetItem", 0), ("TransactWriteItems", 3)]
+    # and the outbox queues each of them
+    wh.run_outbox()
+    queued = [*reply.json["deliveries"], *single.json["deliveries"]]
+    assert sorted(_delivery_ids(wh)) == sorted(queued) and len(wh.pending_messages()) == 4
+    assert reply.json["content"].count("<script>") == 1
+
+
+def test_a_held_lock_suppresses_its_own_code_and_the_others_are_queued(wh: Webhooks) -> None:
+    # Given a code whose lock an earlier render of this page took
+    held = "{WEBHOOK:https://h.example.com/held:k:GET:15}"
+    assert wh.render_and_queue(held, CONTEXT).json["queued"] == 1
+    first = set(_delivery_ids(wh))
+    # When a page with it between two other codes is rendered (the held one repeated: suppressed too)
+    content = (
+        "{WEBHOOK:https://h.example.com/one:k:POST:15}" + held + "{WEBHOOK:https://h.example.com/two}" + held
+    )
+    reply = wh.render_and_queue(content, CONTEXT)
+    # Then only the held code is suppressed; the other two are queued, each with its own lock
+    assert reply.status == 200 and (reply.json["queued"], reply.json["suppressed"]) == (2, 2)
+    new = set(_delivery_ids(wh)) - first
+    assert new == set(reply.json["deliveries"]) and len(new) == 2
+    urls = sorted(d.url.split("?")[0] for d in map(repository.get_delivery, new) if d is not None)
+    assert urls == ["https://h.example.com/one", "https://h.example.com/two"]
+    assert len(_table_items("LOCK#")) == 3 and len(wh.pending_messages()) == 3
+    # And a second identical render is suppressed as a whole, writing nothing
+    again = wh.render_and_queue(content, CONTEXT)
+    assert (again.json["queued"], again.json["suppressed"]) == (0, 4)
+    assert set(_delivery_ids(wh)) - first == new

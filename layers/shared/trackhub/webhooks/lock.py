@@ -5,7 +5,8 @@ user id - or the same session when anonymous. Taking the lock is one conditional
 checks the expiry itself (`attribute_not_exists(PK) OR expiresAt <= :now`): DynamoDB's TTL deletes
 lazily (up to days later), so an expired-but-present lock must not block, and two renders racing for
 one lock cannot both win. The Put is committed in one transaction with the call's pending delivery
-(repository.commit_render_call): a lock never exists without its call, nor a call without its lock.
+and the render's other calls (repository.commit_render_calls): a lock never exists without its call,
+nor a call without its lock, and a render writes all its calls or none.
 """
 
 from __future__ import annotations

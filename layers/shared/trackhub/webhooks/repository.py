@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +27,7 @@ from trackhub.config import webhook_settings
 from trackhub.errors import Conflict, DependencyUnavailable, NotFound
 from trackhub.storage.clients import dynamodb_client, table
 from trackhub.storage.errors import (
+    cancellation_codes,
     error_code,
     is_conditional_failure,
     is_transient_cancellation,
@@ -228,53 +231,93 @@ def put_new_delivery(delivery: Delivery) -> bool:
     return True
 
 
-def commit_render_call(webhook: Webhook, delivery: Delivery, lock: dict[str, Any] | None) -> bool:
-    """A rendered {WEBHOOK} call: its code webhook, its lock (a TransactWriteItems entry from
-    lock.take, None without a lock) and its pending delivery in one transaction. The table's stream
-    is the outbox: the INSERT of the delivery is what queues it (webhook_outbox), so a call is never
-    lost between this write and SendMessage. False when the lock is held: nothing is written."""
-    items: list[dict[str, Any]] = [] if lock is None else [lock]
-    items += [
-        {
-            "Put": {
-                "TableName": table_name(),
-                "Item": to_attribute_values(
-                    {**_webhook_key(webhook.account_id, webhook.webhook_id), **_webhook_attributes(webhook)}
-                ),
-            }
-        },
-        {
-            "Put": {
-                "TableName": table_name(),
-                "Item": to_attribute_values(delivery_item(delivery)),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        },
-    ]
-    for attempt in range(1, _RENDER_TRIES + 1):
-        with unavailable_on_outage(_WHAT):
-            try:
+@dataclass(frozen=True)
+class RenderCall:
+    """One rendered {WEBHOOK} call: its code webhook, its lock (a TransactWriteItems entry from
+    lock.take, None without a lock) and its pending delivery."""
+
+    webhook: Webhook
+    delivery: Delivery
+    lock: dict[str, Any] | None
+
+
+MAX_TRANSACT_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems
+ITEMS_PER_RENDER_CALL = 3  # at most: the lock, the code webhook, the delivery
+
+
+def commit_render_calls(calls: Sequence[RenderCall]) -> list[bool]:
+    """Every call of one render in ONE transaction: all of them, or none. The table's stream is the
+    outbox: the INSERT of a delivery is what queues it (webhook_outbox), so a call is never lost
+    between this write and SendMessage. Returns, per call, whether it was committed: a call whose
+    lock is held (an identical call within its window) is dropped, as are later calls of the same
+    render under a lock an earlier one takes, and the rest are committed without it."""
+    committed = [True] * len(calls)
+    taken: set[str] = set()
+    for index, call in enumerate(calls):
+        if call.lock is not None:
+            key = call.lock["Put"]["Item"]["PK"]["S"]
+            if key in taken:
+                committed[index] = False  # the earlier call's lock suppresses it (and one item per key)
+            taken.add(key)
+    conflicts = 0
+    while any(committed):
+        pending = [index for index, ok in enumerate(committed) if ok]
+        items, lock_of = _render_items([calls[index] for index in pending])
+        try:
+            with unavailable_on_outage(_WHAT):  # throttling-only cancellations: 503
                 dynamodb_client().transact_write_items(
                     TransactItems=items,  # type: ignore[arg-type]
                     ClientRequestToken=str(uuid.uuid4()),  # botocore's own retries stay idempotent
                 )
-                return True
-            except ClientError as exc:
-                codes = _cancellation_codes(exc)
-                if lock is not None and codes[:1] == ["ConditionalCheckFailed"]:
-                    return False
-                if "TransactionConflict" not in codes:
-                    raise
-        # Another render's transaction on the same lock was in flight: try again, the lock decides.
-        time.sleep(0.05 * attempt)
-    raise DependencyUnavailable(f"{_WHAT} is busy with concurrent renders; retry")
+            return committed
+        except ClientError as exc:
+            codes = cancellation_codes(exc)
+            held = [
+                pending[lock_of[position]]
+                for position, code in enumerate(codes)
+                if code == "ConditionalCheckFailed" and position in lock_of
+            ]
+            if held:
+                # Those calls are suppressed; the others try again without them. Each round drops at
+                # least one call, so this ends.
+                for index in held:
+                    committed[index] = False
+                continue
+            if "TransactionConflict" not in codes:
+                raise
+        # Another render's transaction on one of the locks was in flight: try again, the lock decides.
+        conflicts += 1
+        if conflicts >= _RENDER_TRIES:
+            raise DependencyUnavailable(f"{_WHAT} is busy with concurrent renders; retry")
+        time.sleep(0.05 * conflicts)
+    return committed
 
 
-def _cancellation_codes(exc: ClientError) -> list[str]:
-    if error_code(exc) != "TransactionCanceledException":
-        return []
-    reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons") or []  # type: ignore[assignment]
-    return [str(reason.get("Code") or "None") for reason in reasons]
+def _render_items(calls: Sequence[RenderCall]) -> tuple[list[dict[str, Any]], dict[int, int]]:
+    """The transaction's items, and which call each lock item belongs to (position -> call index).
+    A code webhook several calls share is written once (one operation per item in a transaction)."""
+    items: list[dict[str, Any]] = []
+    lock_of: dict[int, int] = {}
+    webhooks: set[str] = set()
+    for index, call in enumerate(calls):
+        if call.lock is not None:
+            lock_of[len(items)] = index
+            items.append(call.lock)
+        if call.webhook.webhook_id not in webhooks:
+            webhooks.add(call.webhook.webhook_id)
+            key = _webhook_key(call.webhook.account_id, call.webhook.webhook_id)
+            item = to_attribute_values({**key, **_webhook_attributes(call.webhook)})
+            items.append({"Put": {"TableName": table_name(), "Item": item}})
+        items.append(
+            {
+                "Put": {
+                    "TableName": table_name(),
+                    "Item": to_attribute_values(delivery_item(call.delivery)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            }
+        )
+    return items, lock_of
 
 
 def get_delivery(delivery_id: str) -> Delivery | None:

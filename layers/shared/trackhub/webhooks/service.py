@@ -23,7 +23,9 @@ from trackhub.webhooks.signing import ekademia_key, standard_secret
 from trackhub.webhooks.snippet import browser_snippet
 
 MAX_USAGE_DAYS = 366
-MAX_CODES_PER_RENDER = 100  # each queued code costs a few writes; a page needs a handful
+# A render commits all its {WEBHOOK} calls in one TransactWriteItems (at most 100 items, up to 3 per
+# call: lock, code webhook, delivery), so 33 fit; a page needs a handful. docs/webhooks.md.
+MAX_CODES_PER_RENDER = repository.MAX_TRANSACT_ITEMS // repository.ITEMS_PER_RENDER_CALL
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,11 @@ def code_webhook(account_id: str, code: WebhookCode) -> Webhook:
 def render_as(principal: Principal, content: str, context: ViewContext) -> Rendered:
     require_part(principal, Part.WEBHOOKS)
     found = scan(content)
-    if len(found.codes) > MAX_CODES_PER_RENDER:
-        raise InvalidInput(f"content: at most {MAX_CODES_PER_RENDER} webhook codes per render")
+    if sum(code.kind is CodeKind.WEBHOOK for code in found.codes) > MAX_CODES_PER_RENDER:
+        raise InvalidInput(f"content: at most {MAX_CODES_PER_RENDER} {{WEBHOOK}} codes per render")
     pieces: list[str] = []
     cursor = 0
-    queued: list[str] = []
-    suppressed = 0
+    calls: list[repository.RenderCall] = []
     now = time.time()
     timestamp = int(now)
     spans = sorted(
@@ -108,13 +109,14 @@ def render_as(principal: Principal, content: str, context: ViewContext) -> Rende
             continue
         webhook = code_webhook(principal.account_id, code)
         delivery = new_delivery(webhook, "render", url, json_body)
-        # Lock + pending delivery in one transaction; the table's stream (webhook_outbox) queues it.
         held = lock.take(lock.lock_id(principal.account_id, code.url, context), code.lock_minutes, now)
-        if not repository.commit_render_call(webhook, delivery, held):
-            suppressed += 1
-            continue
-        queued.append(delivery.delivery_id)
+        calls.append(repository.RenderCall(webhook, delivery, held))
     pieces.append(content[cursor:])
+    # Every call's lock and pending delivery in one transaction (all or nothing; a held lock drops
+    # only its own call); the table's stream (webhook_outbox) queues what was committed.
+    committed = repository.commit_render_calls(calls) if calls else []
+    queued = [call.delivery.delivery_id for call, ok in zip(calls, committed, strict=True) if ok]
+    suppressed = len(calls) - len(queued)
     logger.info(
         "content rendered",
         extra={"queued": len(queued), "suppressed": suppressed, "errors": len(found.errors)},
