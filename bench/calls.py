@@ -265,6 +265,8 @@ def _delivery(
     import boto3
     from hubtest.functions import LambdaContext
 
+    from trackhub_local.pollers import sqs_record
+
     load_function("webhook_outbox").lambda_handler(
         {"Records": mapped_records(os.environ["WEBHOOKS_TABLE_NAME"], "WebhookOutboxFunction")},
         LambdaContext(function_name="webhook_outbox"),
@@ -278,16 +280,7 @@ def _delivery(
 
     def deliver(i: int) -> None:
         message = messages[i]
-        record = {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {},
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:WebhookDeliveryQueue",
-            "awsRegion": "us-east-1",
-        }
+        record = sqs_record(message, "arn:aws:sqs:us-east-1:123456789012:WebhookDeliveryQueue", "us-east-1")
         answer = load_function("webhook_deliver").lambda_handler(
             {"Records": [record]}, LambdaContext(function_name="webhook_deliver")
         )

@@ -89,25 +89,29 @@ def _module_name(path: Path) -> str:
 
 def one_sample(spec: FunctionSpec | None, template: Template, blocked: frozenset[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one import-and-init (or of the floor when `spec` is None), fresh interpreter."""
-    any_spec = spec or next(iter(template.functions.values()))
     if spec is None:
-        path: list[str] = []
-        body = _FLOOR_BODY
-    else:
-        path = [str(spec.code_dir), *(str(layer) for layer in spec.layer_dirs)]
-        body = _HANDLER_BODY.format(module=spec.handler.rpartition(".")[0])
+        return run_child(_FLOOR_BODY, [], next(iter(template.functions.values())), template, blocked, FLOOR)
+    path = [str(spec.code_dir), *(str(layer) for layer in spec.layer_dirs)]
+    body = _HANDLER_BODY.format(module=spec.handler.rpartition(".")[0])
+    return run_child(body, path, spec, template, blocked, spec.logical_id)
+
+
+def run_child(
+    body: str, path: list[str], spec: FunctionSpec, template: Template, blocked: frozenset[str], name: str
+) -> tuple[float, float]:
+    """(wall, CPU) seconds of `body` in a fresh interpreter with `path` first on sys.path and the
+    environment (and working directory) of `spec`'s function; `blocked` modules cannot be imported."""
     code = _CHILD.format(path=path, body=body, blocked=sorted(blocked))
     result = subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", code],
-        env=_child_env(any_spec, template),
-        cwd=str(any_spec.code_dir),
+        env=_child_env(spec, template),
+        cwd=str(spec.code_dir),
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     if result.returncode != 0:
-        name = spec.logical_id if spec else FLOOR
         raise RuntimeError(f"cold start of {name} failed: {result.stderr[-2000:]}")
     wall, cpu = result.stdout.strip().splitlines()[-1].split()
     return float(wall), float(cpu)

@@ -11,7 +11,6 @@ not add up; "least handler" is what every HTTP handler pays whatever its own cod
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 
@@ -46,21 +45,8 @@ PIECES: dict[str, str] = {
 def cpu_sample(body: str, template: Template, blocked: frozenset[str]) -> float:
     """CPU seconds of `body` in a fresh interpreter set up like a cold-start sample."""
     spec = template.functions["HealthFunction"]
-    code = coldstart._CHILD.format(
-        path=[str(spec.code_dir), *map(str, spec.layer_dirs)], body=body, blocked=sorted(blocked)
-    )
-    result = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", code],
-        env=coldstart._child_env(spec, template),
-        cwd=str(spec.code_dir),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(result.stderr[-2000:])
-    return float(result.stdout.split()[-1])
+    path = [str(spec.code_dir), *map(str, spec.layer_dirs)]
+    return coldstart.run_child(body, path, spec, template, blocked, "a component")[1]
 
 
 def main(argv: list[str] | None = None) -> int:

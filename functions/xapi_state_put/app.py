@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Depends, Response
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.xapi import documents
-from trackhub.xapi.document_http import store_request, with_document_body
+from trackhub.xapi.document_http import store_request
 from trackhub.xapi.requests import no_content, with_version
 
 app = make_resolver()
@@ -28,4 +28,4 @@ def write(principal: Annotated[Principal, Depends(current_principal)]) -> Respon
     return no_content()
 
 
-lambda_handler = with_version(with_document_body(lambda_entry(app, json_bodies=False)))
+lambda_handler = with_version(lambda_entry(app, json_bodies=False, declared_json_only=True))

@@ -20,27 +20,13 @@ for _name, _value in POWERTOOLS_ENV.items():
 
 import boto3  # noqa: E402 - after the Powertools environment
 import pytest  # noqa: E402
+from hubtest.template import BUCKET_ENV, TABLE_ENV  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from trackhub.config import reset_settings  # noqa: E402
 from trackhub.storage.clients import reset_clients  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# Environment variable each function reads for a table, by the table's logical id in the template.
-TABLE_ENV = {
-    "TenancyTable": "TENANCY_TABLE_NAME",
-    "EventsTable": "EVENTS_TABLE_NAME",
-    "WebTrackingTable": "WEBTRACKING_TABLE_NAME",
-    "WebhooksTable": "WEBHOOKS_TABLE_NAME",
-    "CollectorTable": "COLLECTOR_TABLE_NAME",
-    "StatementsTable": "STATEMENTS_TABLE_NAME",
-    "XapiDocumentsTable": "XAPI_DOCUMENTS_TABLE_NAME",
-}
-# The same for the template's S3 buckets.
-BUCKET_ENV = {
-    "AttachmentsBucket": "ATTACHMENTS_BUCKET_NAME",
-}
 
 
 @pytest.fixture(autouse=True)

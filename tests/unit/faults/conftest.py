@@ -26,7 +26,7 @@ from botocore.retries import standard
 from hubtest.apigw import api_event, basic
 from hubtest.functions import Reply, invoke
 from hubtest.receiver import Receiver
-from hubtest.template import project_template
+from hubtest.template import TABLE_ENV, project_template
 from injector import Injector
 from moto import mock_aws
 
@@ -50,15 +50,6 @@ UNIT_ENV = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
-}
-# The tables' variables, as tests/unit/conftest.py's hub_tables sets them (by logical id).
-TABLE_ENV = {
-    "TenancyTable": "TENANCY_TABLE_NAME",
-    "EventsTable": "EVENTS_TABLE_NAME",
-    "WebTrackingTable": "WEBTRACKING_TABLE_NAME",
-    "WebhooksTable": "WEBHOOKS_TABLE_NAME",
-    "CollectorTable": "COLLECTOR_TABLE_NAME",
-    "StatementsTable": "STATEMENTS_TABLE_NAME",
 }
 WORLD_ENV = (
     "WEBHOOK_QUEUE_URL",

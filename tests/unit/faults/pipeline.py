@@ -18,6 +18,7 @@ from hubtest.streams import stream_records
 from hubtest.template import project_template
 
 from trackhub_local.filters import matches_any
+from trackhub_local.pollers import sqs_record
 
 
 def _filters(logical_id: str) -> tuple[dict[str, Any], ...]:
@@ -77,19 +78,8 @@ class Pipeline:
             VisibilityTimeout=0,
             AttributeNames=["All"],
         ).get("Messages", [])
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:WebhookDeliveryQueue",
-                "awsRegion": REGION,
-            }
-            for m in messages
-        ]
+        arn = f"arn:aws:sqs:{REGION}:123456789012:WebhookDeliveryQueue"
+        records = [sqs_record(m, arn, REGION) for m in messages]
         if not records:
             return {"records": 0, "failed": []}
         result = load_function("webhook_deliver").lambda_handler(

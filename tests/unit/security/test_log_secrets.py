@@ -38,6 +38,7 @@ from security_world import (
 from test_matrix import CASES, ROUTES, send
 
 from trackhub.observability import logger as hub_logger
+from trackhub_local.pollers import sqs_record
 
 # The names of the secrets seed_world records; each gets its own test.
 SECRET_NAMES = (
@@ -281,19 +282,7 @@ def drive_consumers(world: World, rx: Receiver) -> None:
         ).get("Messages", [])
         if not messages:
             break
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
+        records = [sqs_record(m, "arn:aws:sqs:us-east-1:123456789012:q", "us-east-1") for m in messages]
         result = load_function("webhook_deliver").lambda_handler(
             {"Records": records}, LambdaContext(function_name="webhook_deliver")
         )

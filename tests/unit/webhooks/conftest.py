@@ -28,6 +28,7 @@ from trackhub.storage.clients import reset_clients
 from trackhub.tenancy import service as tenancy
 from trackhub.webhooks import queue
 from trackhub_local.filters import matches_any
+from trackhub_local.pollers import sqs_record
 from trackhub_local.resources import create_queues
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -147,19 +148,7 @@ class Webhooks:
         messages = self.sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=5, VisibilityTimeout=30, AttributeNames=["All"]
         ).get("Messages", [])
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q",
-                "awsRegion": "us-east-1",
-            }
-            for m in messages
-        ]
+        records = [sqs_record(m, "arn:aws:sqs:us-east-1:123456789012:q", "us-east-1") for m in messages]
         if not records:
             return {"batchItemFailures": [], "records": 0}
         result: dict[str, Any] = load_function("webhook_deliver").lambda_handler(

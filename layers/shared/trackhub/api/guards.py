@@ -16,6 +16,7 @@ from trackhub.config import api_settings
 from trackhub.errors import InvalidInput, PayloadTooLarge
 
 _JSON_TYPES = ("application/json", "+json", "text/plain")
+_DECLARED_JSON = ("application/json", "+json")
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str:
@@ -65,11 +66,15 @@ def _declare_json(event: dict[str, Any]) -> None:
         event[key] = headers
 
 
-def check_request(event: dict[str, Any], *, json_bodies: bool = True) -> None:
+def check_request(
+    event: dict[str, Any], *, json_bodies: bool = True, declared_json_only: bool = False
+) -> None:
     """Raise PayloadTooLarge / InvalidInput for a body no endpoint should process.
 
     With `json_bodies` (every endpoint but those taking forms or binary uploads), any non-empty body
     must be JSON, whatever its declared content type, and is relabelled as JSON for the router.
+    Without it, a body declared JSON, text/plain or untyped must still be JSON; with
+    `declared_json_only` (xAPI documents: any bytes of any type), only one declared JSON must.
     """
     settings = api_settings()
     body = raw_body(event)
@@ -80,8 +85,10 @@ def check_request(event: dict[str, Any], *, json_bodies: bool = True) -> None:
     if not body.strip():
         return
     content_type = _header(event.get("headers"), "content-type").lower()
-    if not json_bodies and content_type and not any(kind in content_type for kind in _JSON_TYPES):
-        return  # a form or binary body: the endpoint that accepts it parses it itself
+    json_types = _DECLARED_JSON if declared_json_only else _JSON_TYPES
+    declared_other = not any(kind in content_type for kind in json_types)
+    if not json_bodies and (declared_json_only or content_type) and declared_other:
+        return  # a form, binary or document body: the endpoint that accepts it parses it itself
     try:
         parsed = json.loads(body, parse_constant=_no_constants)
     except RecursionError as exc:

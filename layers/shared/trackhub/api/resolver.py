@@ -139,11 +139,13 @@ def lambda_entry(
     *,
     public: bool = False,
     json_bodies: bool = True,
+    declared_json_only: bool = False,
     authenticator: Callable[[str | None], Principal] | None = None,
 ) -> LambdaHandler:
     """Wrap a resolver as the Lambda handler: observability, guards, then Basic auth unless public.
 
-    `json_bodies=False` is for the few endpoints that take form or binary bodies. `authenticator`
+    `json_bodies=False` is for the few endpoints that take form or binary bodies; with
+    `declared_json_only` too (xAPI documents), only a body declared JSON is checked as JSON. `authenticator`
     defaults to trackhub.auth.authorize.authenticate, imported here only for functions that use it
     (it brings the tenancy repository): a public function's cold start does not load it.
     """
@@ -157,7 +159,7 @@ def lambda_entry(
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
-            check_request(event, json_bodies=json_bodies)
+            check_request(event, json_bodies=json_bodies, declared_json_only=declared_json_only)
             if authenticator is not None and not public:
                 headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
                 principal = authenticator(headers.get("authorization"))

@@ -1,6 +1,7 @@
 """What the Document, Activities and Agents functions share around their one service call: the
-request's document body and concurrency headers, the responses, and the handler wrapper that lets
-any content type through the JSON guard."""
+request's document body and concurrency headers, and the responses. (Their handlers pass
+`declared_json_only` to lambda_entry: a document of any type reaches them; only declared JSON is
+checked as JSON by the request guard.)"""
 
 from __future__ import annotations
 
@@ -9,47 +10,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackhub.api.guards import raw_body
-from trackhub.api.resolver import LambdaHandler
 from trackhub.auth.principal import Principal
 from trackhub.xapi import documents
 from trackhub.xapi.document_store import Document
-from trackhub.xapi.documents import DEFAULT_TYPE, Kind, Listing, Preconditions
+from trackhub.xapi.documents import Kind, Listing, Preconditions
 from trackhub.xapi.http import check_version, header, http_date, xapi_headers
 from trackhub.xapi.requests import compact
-
-_TYPE_KEY = "xapiDocumentType"  # requestContext key holding the document's declared Content-Type
-
-
-def with_document_body(handler: LambdaHandler) -> LambdaHandler:
-    """A document may be any content type, but the request guard parses text/plain (and bodies
-    without a Content-Type) as JSON. Such a body is relabelled application/octet-stream for the
-    guard, its declared type kept in requestContext for the function (the guard still caps size)."""
-
-    def wrapped(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        declared = header(event.get("headers"), "content-type")
-        kind = (declared or "").split(";")[0].strip().lower()
-        if event.get("body") and (not kind or kind == "text/plain"):
-            headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
-            headers["Content-Type"] = DEFAULT_TYPE
-            event = {
-                **event,
-                "headers": headers,
-                "multiValueHeaders": {k: [v] for k, v in headers.items()},
-                "requestContext": {**(event.get("requestContext") or {}), _TYPE_KEY: declared or ""},
-            }
-        return handler(event, context)
-
-    return wrapped
 
 
 def document_body(event: Mapping[str, Any]) -> tuple[bytes, str | None]:
     """The document's bytes as sent and its declared Content-Type (None when none was sent)."""
-    context = event.get("requestContext") or {}
-    declared = context[_TYPE_KEY] if _TYPE_KEY in context else header(event.get("headers"), "content-type")
-    return raw_body(event), (declared or None)
+    return raw_body(event), (header(event.get("headers"), "content-type") or None)
 
 
 def preconditions(event: Mapping[str, Any]) -> Preconditions:
