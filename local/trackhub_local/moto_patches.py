@@ -18,7 +18,12 @@ cost of storing statements in the local stack. The patch measures a new item onc
 moto parses each DynamoDB request body twice: json.loads, then a walk of the operation's botocore
 shape that only converts blobs (and timestamps, floats, which item operations do not carry) - as
 costly as the operation itself for a BatchWriteItem of 25 items. Item operations without binary
-values keep json.loads' result.
+values keep json.loads' result. The same holds for the answers: moto walks the output shape of every
+item operation to write JSON that json.dumps writes alike from the plain result (an answer holding
+anything else - bytes, dates, errors - still takes the walk).
+
+moto's server decides which backend serves a request by listing its package directory (os.listdir
+and an isdir per entry) on every request; the list never changes while the process runs.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ import threading
 import time
 from typing import Any
 
+import moto.backends as moto_backends
 import moto.dynamodb.models as moto_dynamodb_models
+from moto.core.responses import ActionResult
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -43,6 +50,9 @@ _PATCHED = "_trackhub_rolls_back_touched_items"
 _PATCHED_TOKENS = "_trackhub_idempotent_transactions"
 _PATCHED_SIZES = "_trackhub_linear_item_size"
 _PATCHED_PARSING = "_trackhub_plain_json_items"
+_PATCHED_MODULES = "_trackhub_listed_once"
+_PATCHED_ANSWERS = "_trackhub_plain_json_answers"
+_JSON_CONTENT_TYPE = "application/x-amz-json-1.0"  # DynamoDB's protocol (JSON 1.0)
 # item operations whose shapes hold no timestamp or float: only blobs (B, BS) need the shape walk
 _PLAIN_ACTIONS = frozenset(
     {
@@ -220,3 +230,54 @@ def plain_json_item_requests() -> None:
 
     setattr(parse_parameters, _PATCHED_PARSING, True)
     DynamoHandler.parse_parameters = parse_parameters  # type: ignore[method-assign,assignment]
+
+
+class _NotPlain(TypeError):
+    pass
+
+
+def _refuse(value: Any) -> Any:
+    raise _NotPlain(type(value).__name__)
+
+
+def plain_json_item_responses() -> None:
+    """Idempotent: patch DynamoHandler.serialized once per process (see the module's doc)."""
+    original = DynamoHandler.serialized
+    if getattr(original, _PATCHED_ANSWERS, False):
+        return
+
+    @functools.wraps(original)
+    def serialized(self: DynamoHandler, action_result: ActionResult) -> Any:
+        result = action_result.result
+        # DynamoResult too (its items are already dicts); a result class with its own execute_result
+        # (pagination) is not plain
+        plain = type(action_result).execute_result is ActionResult.execute_result and type(result) is dict
+        if plain and self._get_action() in _PLAIN_ACTIONS:
+            try:
+                body = json.dumps(result, default=_refuse)
+            except _NotPlain:
+                return original(self, action_result)
+            headers = {"Content-Type": _JSON_CONTENT_TYPE, **self.response_headers}
+            return 200, headers, body
+        return original(self, action_result)
+
+    setattr(serialized, _PATCHED_ANSWERS, True)
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign,assignment]
+
+
+def module_list_once() -> None:
+    """Idempotent: moto's list of its service modules is read from disk once per process."""
+    original = moto_backends.list_of_moto_modules
+    if getattr(original, _PATCHED_MODULES, False):
+        return
+    listed: tuple[str, ...] = ()
+
+    @functools.wraps(original)
+    def list_of_moto_modules() -> tuple[str, ...]:
+        nonlocal listed
+        if not listed:
+            listed = tuple(original())
+        return listed
+
+    setattr(list_of_moto_modules, _PATCHED_MODULES, True)
+    moto_backends.list_of_moto_modules = list_of_moto_modules

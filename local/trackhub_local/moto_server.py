@@ -24,16 +24,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
-from werkzeug.serving import make_server
 
 from trackhub_local.moto_patches import (
     idempotent_transactions,
     linear_item_size_check,
+    module_list_once,
     plain_json_item_requests,
+    plain_json_item_responses,
     rollback_touched_items_only,
 )
+from trackhub_local.wsgi_server import KeepAliveWsgiServer
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +46,6 @@ BACKENDS_LOCK = threading.Lock()
 # other requests need (at 0.05 s, 20 a second per SQS poller, competing with the functions' calls),
 # so polls wake on SQS requests instead (see SerializedApp) and otherwise look this often.
 _LONG_POLL_STEP = 0.25
-
-
-class _QuietRequestHandler(MotoRequestHandler):
-    """moto's handler without a stderr line per request (the stack logs what matters).
-
-    HTTP/1.1 keeps a client's connection open between calls. With HTTP/1.0 every AWS call of a
-    function opened a new connection, and a call sent on a connection the server was just closing was
-    retried by botocore after moto had applied it - a retried TransactWriteItems then failed its own
-    condition (moto ignores ClientRequestToken), e.g. a fresh event answered 409.
-    """
-
-    protocol_version = "HTTP/1.1"
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        log.debug("moto %s: %s", type, message % args if args else message)
 
 
 class _Buffered:
@@ -187,15 +174,17 @@ class MotoServer(ThreadedMotoServer):
         idempotent_transactions()  # botocore's retry of a committed transaction is not applied twice
         linear_item_size_check()  # moto measured each new item O(attributes²) times
         plain_json_item_requests()  # moto walked each item request's shape after json.loads
+        plain_json_item_responses()  # ... and its answers' shape before json.dumps
+        module_list_once()  # moto listed its package directory on every request
 
     def _server_entry(self) -> None:
-        # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped and quiet logging.
+        # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped and a server that keeps
+        # connections alive (werkzeug's closes each one after a request: wsgi_server.py).
         app = SerializedApp(DomainDispatcherApplication(create_backend_app), BACKENDS_LOCK, self.account_id)
-        self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=_QuietRequestHandler
-        )
+        server = KeepAliveWsgiServer((self._ip_address, self._port), app)
+        self._server = server  # type: ignore[assignment]  # moto's attribute, typed for werkzeug's server
         self._server_ready_event.set()
-        self._server.serve_forever(poll_interval=0.1)  # a quick stop()
+        server.serve_forever(poll_interval=0.1)  # a quick stop()
 
     @property
     def endpoint_url(self) -> str:

@@ -7,6 +7,7 @@ DynamoDB never allows; with it exactly one does.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -194,3 +195,31 @@ def test_each_server_has_its_own_account() -> None:
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_client_keeps_one_connection_for_all_its_calls(caplog: pytest.LogCaptureFixture) -> None:
+    """werkzeug's server closed every connection after one request; botocore then opened a new one
+    per call ("Resetting dropped connection")."""
+    server = MotoServer()
+    server.start()
+    try:
+        dynamodb = _client(server.endpoint_url, "dynamodb")
+        dynamodb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        # When one client makes calls of several kinds, with bodies and without, sequentially
+        with caplog.at_level(logging.DEBUG, logger="urllib3.connectionpool"):
+            for index in range(10):
+                dynamodb.put_item(TableName="t", Item={"PK": {"S": str(index)}, "body": {"S": "x" * 5000}})
+                dynamodb.get_item(TableName="t", Key={"PK": {"S": str(index)}})
+            _client(server.endpoint_url, "s3").list_buckets()
+        # Then the DynamoDB client reused the connection its create_table opened; only the new S3
+        # client opened one
+        opened = [r.getMessage() for r in caplog.records if "Starting new HTTP connection" in r.getMessage()]
+        dropped = [r.getMessage() for r in caplog.records if "dropped connection" in r.getMessage()]
+        assert len(opened) == 1 and not dropped, (opened, dropped)
+    finally:
+        server.stop()

@@ -329,13 +329,17 @@ def _with_ids(hashed_token: str, batch: list[dict[str, Any]]) -> list[dict[str, 
     RAGE kept both, so do we) one derived from the session's token, the batch's content and the
     position. A tracker re-sending a batch it got no answer for re-sends the same ids, so a track that
     failed half-way completes on the retry without duplicates (writes overwrite, events exist once)."""
-    digest = hashlib.sha256(json.dumps(batch, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+    digest = ""  # of the whole batch: computed only if a statement needs a derived id
     out: list[dict[str, Any]] = []
     taken: set[str] = set()
     for index, statement in enumerate(batch):
         own = statement.get("id")
         statement_id = own.lower() if isinstance(own, str) and UUID_RE.match(own) else None
         if statement_id is None or statement_id in taken:
+            digest = (
+                digest
+                or hashlib.sha256(json.dumps(batch, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+            )
             statement_id = str(uuid.uuid5(_RETRY_IDS, f"{hashed_token}#{digest}#{index}"))
         taken.add(statement_id)
         out.append({**statement, "id": statement_id})

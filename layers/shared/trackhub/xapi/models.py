@@ -7,7 +7,9 @@ beside it in `context`, never inside it as bare, non-IRI keys.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +32,18 @@ class StoredStatement:
     stored: datetime
     context: dict[str, Any] | None = None  # the collector session it came from, if any
     order: int = 0  # position in its batch: statements stored at the same instant keep their order
+
+    # Computed once per statement: a write path measures the item before writing it (the collector's
+    # size limit) and then builds it; the statement dict is never changed after construction.
+    @functools.cached_property
+    def text(self) -> str:
+        """The statement as stored: compact JSON."""
+        return json.dumps(self.statement, separators=(",", ":"), ensure_ascii=False)
+
+    @functools.cached_property
+    def tags(self) -> frozenset[str]:
+        """The statement's own filter tags (`filter_tags`)."""
+        return frozenset(filter_tags(self.statement))
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ class StatementPage:
     next_key: dict[str, str] | None  # where the next page starts; None at the end
 
 
+@functools.lru_cache(maxsize=4096)  # a batch repeats its actor, verbs and activities
 def index_value(value: str) -> str:
     """Index keys hold a digest: an IRI may be longer than a DynamoDB key may be."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]

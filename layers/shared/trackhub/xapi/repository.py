@@ -47,7 +47,7 @@ from trackhub.observability import logger
 from trackhub.storage.clients import dynamodb_client, table
 from trackhub.storage.errors import error_code, unavailable_on_outage
 from trackhub.storage.items import from_attribute_values, iso, to_attribute_values
-from trackhub.xapi.models import StatementPage, StatementQuery, StoredStatement, filter_tags
+from trackhub.xapi.models import StatementPage, StatementQuery, StoredStatement
 
 _WHAT = "the statements table"
 BATCH_SIZE = 25  # BatchWriteItem's limit
@@ -111,14 +111,14 @@ def stored_sk(stored: StoredStatement) -> str:
 
 def to_item(stored: StoredStatement, tags: Iterable[str] | None = None) -> dict[str, Any]:
     """The statement's own item; `tags` defaults to the statement's own filter tags."""
-    statement, account = stored.statement, stored.account_id
-    tag_set = set(filter_tags(statement) if tags is None else tags)
+    account = stored.account_id
+    tag_set = set(stored.tags if tags is None else tags)
     item: dict[str, Any] = {
         **statement_key(account, stored.statement_id),
         "accountId": account,
         "statementId": stored.statement_id,
         "stored": iso(stored.stored),
-        "statement": json.dumps(statement, separators=(",", ":"), ensure_ascii=False),
+        "statement": stored.text,
         "AcctPK": account,
         "StoredSK": stored_sk(stored),
     }
@@ -186,7 +186,7 @@ def items_of(statements: Sequence[StoredStatement]) -> list[dict[str, Any]]:
     """Every item storing these statements: each statement's own item, then each group's postings."""
     items: list[dict[str, Any]] = []
     for group in groups(statements):
-        members = [(s, filter_tags(s.statement)) for s in group]
+        members = [(s, s.tags) for s in group]
         items.extend(to_item(s, tags) for s, tags in members)
         items.extend(postings(members))
     return items
@@ -220,7 +220,7 @@ def transact_puts(
 ) -> list[dict[str, Any]]:
     """TransactWriteItems entries writing one statement as a write group of its own (statement and
     postings): a completed statement committed with its hub event."""
-    tag_set = set(filter_tags(stored.statement) if tags is None else tags)
+    tag_set = set(stored.tags if tags is None else tags)
     return [statement_put(stored, tag_set, new_only=new_only), *posting_puts([(stored, tag_set)])]
 
 
