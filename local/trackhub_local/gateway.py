@@ -7,15 +7,14 @@ document, produced out of process so the domain package never loads here) and GE
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import threading
 import uuid
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
+from trackhub_local.http_server import KeepAliveServer, NoDelayHandler
 from trackhub_local.proxy import (
     MAX_REQUEST_BYTES,
     GatewayIdentity,
@@ -206,53 +205,17 @@ class Gateway:
         return None
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class _Server(KeepAliveServer):
     def __init__(
         self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], gateway: Gateway
     ) -> None:
         self.gateway = gateway
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, handler)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
 
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up mid-request is not worth a traceback on the console.
-        log.debug("connection from %s failed", client_address, exc_info=True)
-
-    def close_connections(self) -> None:
-        """End idle keep-alive connections too, so their threads finish instead of waiting for data."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(NoDelayHandler):
     server_version = "trackhub-local"
-    timeout = 120  # an idle keep-alive connection is closed after this long
     server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # A response is written as headers, then body: two sends. With Nagle's algorithm on, the
-        # body waits for the client's delayed ACK of the headers (~40 ms on Linux loopback) on
-        # every keep-alive request; API Gateway has no such stall.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
         path, _, query = self.path.partition("?")

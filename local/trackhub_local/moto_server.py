@@ -35,11 +35,10 @@ from trackhub_local.moto_patches import (
     plain_json_item_responses,
     rollback_touched_items_only,
 )
-from trackhub_local.wsgi_server import KeepAliveWsgiServer
+from trackhub_local.wsgi_server import KeepAliveWsgiServer, WsgiApp
 
 log = logging.getLogger(__name__)
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # moto's backends are process-wide, so is the lock that serialises access to them.
 BACKENDS_LOCK = threading.Lock()
 # How often an idle rewritten long poll looks again. Every look is a moto request under the lock all

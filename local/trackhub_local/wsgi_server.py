@@ -9,65 +9,34 @@ their responses with Content-Length (SerializedApp always does).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-import socket
 import sys
-import threading
 from collections.abc import Callable, Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from trackhub_local.http_server import KeepAliveServer, NoDelayHandler
 
 log = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class KeepAliveWsgiServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class KeepAliveWsgiServer(KeepAliveServer):
     def __init__(self, address: tuple[str, int], app: WsgiApp) -> None:
         self.app = app
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         super().__init__(address, _WsgiHandler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("connection from %s failed", client_address, exc_info=True)
 
     def shutdown(self) -> None:
         """Stop serving and end idle keep-alive connections, so their threads finish."""
         super().shutdown()
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
+        self.close_connections()
         self.server_close()
 
 
-class _WsgiHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 120  # an idle keep-alive connection is closed after this long
+class _WsgiHandler(NoDelayHandler):
     server: KeepAliveWsgiServer
-
-    def setup(self) -> None:
-        super().setup()
-        # headers and body are two sends: without this the body waits for the delayed ACK (~40 ms)
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
         body = self._read_body()
