@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, report, sizes
+from bench import coldstart, cputime, report, sizes
 from trackhub_local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,12 +83,20 @@ def stack_parts(work: Path, parts: set[str], results: dict[str, Any]) -> None:
         client = running.enter_context(Client(stack.base_url))
         track, actor, object_id = throughput.collector_target(client, demo)
         targets = [track]
+        ralph_pids: list[int] = []
         if "ralph" in parts:
             from bench import ralph
 
             say("starting Ralph beside it")
-            ralph_url, authorization = running.enter_context(ralph.running_ralph(work))
-            targets.append(ralph.target(running.enter_context(Client(ralph_url)), authorization))
+            ralph_url, authorization, ralph_pid = running.enter_context(ralph.running_ralph(work))
+            ralph_pids.append(ralph_pid)
+            targets.append(ralph.target(running.enter_context(Client(ralph_url)), authorization, ralph_pid))
+        if cputime.available():
+            # the stack serves from this process (gateway, moto) and its workers; this thread is the client
+            targets[0] = dataclasses.replace(
+                track,
+                server_cpu=lambda: cputime.tree_seconds(os.getpid(), exclude=ralph_pids) - time.thread_time(),
+            )
         warmup = statement_batches(actor, object_id, count=counts.warmup_batches, size=counts.batch_size)
         batches = statement_batches(actor, object_id, count=counts.batches, size=counts.batch_size)
         names = ", ".join(target.name for target in targets)

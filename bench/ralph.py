@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench import cputime
 from bench.client import Client
 from bench.throughput import Lrs
 
@@ -65,8 +66,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_ralph(work: Path) -> Iterator[tuple[str, str]]:
-    """Ralph on 127.0.0.1: yields (base URL, Basic header); stopped (and its files left in `work`) after."""
+def running_ralph(work: Path) -> Iterator[tuple[str, str, int]]:
+    """Ralph on 127.0.0.1: yields (base URL, Basic header, process id); stopped (and its files left in
+    `work`) after."""
     python = ralph_venv() / "bin" / "python"
     port, user, password = free_port(), "bench", secrets.token_urlsafe(16)
     log = (work / "ralph.log").open("wb")
@@ -89,7 +91,7 @@ def running_ralph(work: Path) -> Iterator[tuple[str, str]]:
         except (RuntimeError, TimeoutError) as exc:
             tail = (work / "ralph.log").read_text(encoding="utf-8", errors="replace")[-2000:]
             raise RuntimeError(f"{exc}\n{tail}") from exc
-        yield base_url, "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        yield base_url, "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(), process.pid
     finally:
         process.terminate()
         try:
@@ -113,9 +115,10 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> N
     raise TimeoutError(f"Ralph did not listen on {port} within {START_TIMEOUT} s")
 
 
-def target(client: Client, authorization: str) -> Lrs:
+def target(client: Client, authorization: str, pid: int) -> Lrs:
     headers = {"Authorization": authorization, "X-Experience-API-Version": "1.0.3"}
-    return Lrs("ralph", client, STATEMENTS_PATH, headers, 200)
+    server_cpu = (lambda: cputime.tree_seconds(pid)) if cputime.available() else None
+    return Lrs("ralph", client, STATEMENTS_PATH, headers, 200, server_cpu)
 
 
 def check_stored(lrs: Lrs, statement_id: str) -> None:

@@ -91,6 +91,19 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                 "trackhub/Ralph ≥ 1.0",
             )
         )
+        ours = throughput.get("statements", {}).get("server_cpu_ms_per_request")
+        theirs = ralph.get("server_cpu_ms_per_request")
+        if ours is not None and theirs is not None:
+            out.append(
+                (
+                    "vs Ralph",
+                    "server CPU per batch (all processes, client excluded)",
+                    f"{ours:.0f} ms",
+                    f"Ralph {theirs:.0f} ms",
+                    f"{theirs / ours:.2f}" if ours else "",
+                    "",
+                )
+            )
     return out
 
 

@@ -29,6 +29,7 @@ class Series:
     seconds: float
     latencies: tuple[float, ...]
     errors: tuple[str, ...] = ()  # unexpected answers ("409 ..."): reported, not hidden
+    server_cpu_seconds: float | None = None  # CPU the server side spent on these requests, if measured
 
     @property
     def per_second(self) -> float:
@@ -43,6 +44,11 @@ class Series:
             "p50_ms": round(percentile(self.latencies, 50) * 1000, 1),
             "p99_ms": round(percentile(self.latencies, 99) * 1000, 1),
             "errors": list(self.errors),
+            **(
+                {"server_cpu_ms_per_request": round(self.server_cpu_seconds * 1000 / self.requests, 1)}
+                if self.server_cpu_seconds is not None and self.requests
+                else {}
+            ),
         }
 
 
@@ -103,6 +109,9 @@ class Lrs:
     path: str
     headers: dict[str, str]
     expect: int
+    # CPU seconds of the processes serving it so far (bench/cputime.py), leaving out the client's
+    # own thread; None where it cannot be read
+    server_cpu: Callable[[], float] | None = None
 
 
 def interleaved(
@@ -113,10 +122,14 @@ def interleaved(
     for target in targets:
         post_batches(target.client, target.path, warmup, target.headers, expect=target.expect)
     latencies: dict[str, list[float]] = {target.name: [] for target in targets}
+    cpu: dict[str, float] = {target.name: 0.0 for target in targets}
     deadline = time.monotonic() + SERIES_DEADLINE * len(targets)
     for index, batch in enumerate(batches):
         for target in targets:
+            before = target.server_cpu() if target.server_cpu else 0.0
             answer = target.client.request("POST", target.path, batch, target.headers)
+            if target.server_cpu:
+                cpu[target.name] += target.server_cpu() - before
             if answer.status != target.expect:
                 raise RuntimeError(
                     f"{target.name}: batch {index} answered {answer.status}: {answer.body[:300]!r}"
@@ -125,8 +138,16 @@ def interleaved(
         if time.monotonic() > deadline:
             raise TimeoutError(f"statements: {index + 1} of {len(batches)} batches in {SERIES_DEADLINE} s")
     size = len(batches[0]) if batches else 0
+    measured = {target.name: target.server_cpu is not None for target in targets}
     return {
-        name: Series("statements", len(values) * size, len(values), sum(values), tuple(values))
+        name: Series(
+            "statements",
+            len(values) * size,
+            len(values),
+            sum(values),
+            tuple(values),
+            server_cpu_seconds=cpu[name] if measured[name] else None,
+        )
         for name, values in latencies.items()
     }
 
