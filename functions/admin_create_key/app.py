@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.tenancy import service
-from trackhub.tenancy.api_models import CreateKeyRequest, KeyCreatedOut, KeyOut
+from trackhub.tenancy.api_models.keys import CreateKeyRequest, KeyCreatedOut, KeyOut
 
 app = make_resolver()
 

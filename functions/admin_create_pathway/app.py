@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webtracking import service
-from trackhub.webtracking.api_models import CreatePathwayRequest, PathwayOut
+from trackhub.webtracking.api_models.pathways import CreatePathwayRequest, PathwayOut
 
 app = make_resolver()
 

@@ -2,7 +2,7 @@
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.tenancy import service
-from trackhub.tenancy.api_models import KeyList, KeyOut
+from trackhub.tenancy.api_models.keys import KeyList, KeyOut
 
 app = make_resolver()
 

@@ -2,7 +2,7 @@
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webtracking import service
-from trackhub.webtracking.api_models import PathwayList, PathwayOut
+from trackhub.webtracking.api_models.pathways import PathwayList, PathwayOut
 
 app = make_resolver()
 

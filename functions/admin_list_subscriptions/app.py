@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.auth.scopes import PROGRAM_ID_PATTERN
 from trackhub.tenancy import service
-from trackhub.tenancy.api_models import SubscriptionList, SubscriptionOut
+from trackhub.tenancy.api_models.subscriptions import SubscriptionList, SubscriptionOut
 
 app = make_resolver()
 

@@ -2,7 +2,7 @@
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webhooks import service
-from trackhub.webhooks.api_models import DeadLetterRedriveOut
+from trackhub.webhooks.api_models.queued import DeadLetterRedriveOut
 
 app = make_resolver()
 

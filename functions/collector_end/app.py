@@ -7,7 +7,7 @@ from trackhub.api.resolver import lambda_entry, make_resolver
 from trackhub.collector import http, service
 from trackhub.collector.http import compact, header, with_cors
 
-app = make_resolver(Dialect.RAGE)
+app = make_resolver(Dialect.RAGE, validation=False)
 
 
 def _end() -> Response[str]:

@@ -11,7 +11,7 @@ from trackhub.api.resolver import lambda_entry, make_resolver
 from trackhub.collector import http, service
 from trackhub.collector.http import compact, header, home_page, with_cors
 
-app = make_resolver(Dialect.RAGE)
+app = make_resolver(Dialect.RAGE, validation=False)
 
 
 def _track() -> Response[str]:

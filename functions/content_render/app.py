@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler import Depends
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.webhooks import service
-from trackhub.webhooks.api_models import RenderOut, RenderRequest
+from trackhub.webhooks.api_models.render import RenderOut, RenderRequest
 
 app = make_resolver()
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.events import service
-from trackhub.events.api_models import FeedOut, feed_query
+from trackhub.events.api_models.read import FeedOut, feed_query
 from trackhub.events.cursor import MAX_CURSOR_CHARS
 from trackhub.events.models import DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT
 

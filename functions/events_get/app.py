@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Depends
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.events import service
-from trackhub.events.api_models import EventOut
+from trackhub.events.api_models.read import EventOut
 
 app = make_resolver()
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.events import service
-from trackhub.events.api_models import PublishEventRequest
+from trackhub.events.api_models.publish import PublishEventRequest
 
 app = make_resolver()
 

@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Depends, Response, content_types
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.webhooks import service
-from trackhub.webhooks.api_models import CreateWebhookRequest, WebhookOut
+from trackhub.webhooks.api_models.webhooks import CreateWebhookRequest, WebhookOut
 
 app = make_resolver()
 

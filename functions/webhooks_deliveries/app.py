@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.webhooks import service
-from trackhub.webhooks.api_models import DeliveryListOut, DeliveryOut
+from trackhub.webhooks.api_models.deliveries import DeliveryListOut, DeliveryOut
 from trackhub.webhooks.models import DeliveryStatus
 
 app = make_resolver()

@@ -10,7 +10,7 @@ from trackhub.api.dialects import Dialect
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.webtracking import service
-from trackhub.webtracking.api_models import PullRequest, envelope, pull_data
+from trackhub.webtracking.api_models.falkor import PullRequest, envelope, pull_data
 
 app = make_resolver(Dialect.FALKOR)
 

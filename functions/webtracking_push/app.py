@@ -9,7 +9,7 @@ from trackhub.api.dialects import Dialect
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
 from trackhub.webtracking import service
-from trackhub.webtracking.api_models import PushRequest, envelope, push_data
+from trackhub.webtracking.api_models.falkor import PushRequest, envelope, push_data
 
 app = make_resolver(Dialect.FALKOR)
 

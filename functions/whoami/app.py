@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Depends
 
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
-from trackhub.tenancy.api_models import WhoAmIOut
+from trackhub.tenancy.api_models.whoami import WhoAmIOut
 
 app = make_resolver()
 

@@ -80,8 +80,8 @@ def security_schemes() -> dict[str, SecurityScheme]:
 class HubResolver(APIGatewayRestResolver):
     """A REST resolver that knows which dialect's error shape its function speaks."""
 
-    def __init__(self, dialect: Dialect) -> None:
-        super().__init__(enable_validation=True)
+    def __init__(self, dialect: Dialect, *, validation: bool = True) -> None:
+        super().__init__(enable_validation=validation)
         self.dialect = dialect
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPI:
@@ -98,8 +98,11 @@ class HubResolver(APIGatewayRestResolver):
         return document
 
 
-def make_resolver(dialect: Dialect = Dialect.HUB) -> HubResolver:
-    app = HubResolver(dialect)
+def make_resolver(dialect: Dialect = Dialect.HUB, *, validation: bool = True) -> HubResolver:
+    """`validation=False` is for functions whose routes declare no body, query or response model and
+    read the raw event (the RAGE collector): Powertools then skips its validation middlewares, whose
+    modules are ~10 ms of a cold start, and a path parameter still arrives as the string it is."""
+    app = HubResolver(dialect, validation=validation)
 
     @app.exception_handler(HubError)  # type: ignore[untyped-decorator]
     def _hub_error(exc: HubError) -> Response[str]:

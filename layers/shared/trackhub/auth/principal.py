@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from trackhub.auth.scopes import ALL_PROGRAMS, EventRight, Part, program_scope
-from trackhub.tenancy.models import Program, Subscription
+
+if TYPE_CHECKING:  # annotations only: public handlers (health, collector) never load tenancy models
+    from trackhub.tenancy.models import Program, Subscription
 
 
 @dataclass(frozen=True)

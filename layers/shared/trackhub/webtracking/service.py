@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -20,9 +21,7 @@ from trackhub.auth.principal import Principal
 from trackhub.auth.scopes import Part
 from trackhub.config import webtracking_settings
 from trackhub.errors import Conflict, DependencyUnavailable, InvalidInput, NotFound
-from trackhub.events import service as events
 from trackhub.events.errors import ExtraItemRejected
-from trackhub.events.models import NewEvent
 from trackhub.observability import logger, metrics
 from trackhub.storage.items import utc_now
 from trackhub.tenancy import service as tenancy_service
@@ -41,6 +40,9 @@ from trackhub.webtracking.models import (
     WebTokenGrant,
 )
 from trackhub.webtracking.tokens import launch_url, new_id, new_token
+
+if TYPE_CHECKING:
+    from trackhub.events.models import NewEvent
 
 clock: Callable[[], datetime] = utc_now  # replaced in tests
 
@@ -284,6 +286,10 @@ def plan(current: Progress, change: PushChange) -> list[tuple[str | None, Progre
 
 
 def _event(target: Target, event_type: str, state: Progress, now: datetime) -> NewEvent:
+    # The event store is imported by the pushes that publish, not by the admin and pull functions
+    # sharing this module: its models and repository are a measured part of their cold start.
+    from trackhub.events.models import NewEvent
+
     pathway, activity, user = target.pathway, target.activity, target.user
     return NewEvent(
         event_type=event_type,
@@ -320,6 +326,8 @@ def _commit(target: Target, steps: list[tuple[str | None, Progress]], version: i
     if not transitions:
         repository.write_progress(entry)
         return
+    from trackhub.events import service as events  # see _event
+
     events.publish_all(transitions, extra_transact_items=[entry])
     metrics.add_metric(name="WebTrackingTransitions", unit=MetricUnit.Count, value=len(transitions))
 

@@ -1,12 +1,10 @@
-"""Wire shapes: the Falkor pull/push bodies and envelope, and the admin API's (mapped explicitly)."""
+"""Falkor's wire shapes: the pull and push bodies and the success envelope."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import time
-import urllib.parse
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -14,28 +12,16 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StringC
 from trackhub.base_model import HubModel
 from trackhub.errors import InvalidInput
 from trackhub.webtracking.models import (
-    MAX_EMAIL_CHARS,
     MAX_MESSAGE_CHARS,
-    Activity,
-    ActivityId,
-    Launch,
-    Pathway,
-    PathwayId,
     Progress,
     PushChange,
     Target,
-    User,
-    UserId,
     check_data,
     check_progress,
 )
 from trackhub.webtracking.service import ByUserToken, ByWebToken, Identification
 
 Token = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-MAX_URL_CHARS = 2048
-MAX_TTL_SECONDS = 365 * 24 * 3600
 
 
 # ------------------------------------------------------------------ strict field rules
@@ -52,31 +38,13 @@ def _zero_or_one(value: Any) -> Any:
     return value
 
 
-def _http_url(value: str) -> str:
-    parts = urllib.parse.urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
-        raise ValueError("must be an absolute http(s) URL, e.g. https://lms.example.com/course/42")
-    return value
-
-
-def _email(value: str) -> str:
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or "@" in domain or any(c.isspace() for c in value):
-        raise ValueError("must be an email address")
-    return value
-
-
 Percentage = Annotated[float, BeforeValidator(_number), AfterValidator(check_progress)]
 Completion = Annotated[int, BeforeValidator(_zero_or_one)]
 Message = Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)]
 JsonString = Annotated[str, AfterValidator(check_data)]
-Url = Annotated[str, StringConstraints(max_length=MAX_URL_CHARS), AfterValidator(_http_url)]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=MAX_EMAIL_CHARS), AfterValidator(_email)
-]
 
 
-# ------------------------------------------------------------------ Falkor: envelope
+# ------------------------------------------------------------------ envelope
 def envelope(data: dict[str, Any], started: float) -> dict[str, Any]:
     """Falkor's success envelope: `hash` is the MD5 hex of the compact JSON of `data`."""
     compact = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
@@ -89,7 +57,7 @@ def envelope(data: dict[str, Any], started: float) -> dict[str, Any]:
     }
 
 
-# ------------------------------------------------------------------ Falkor: pull
+# ------------------------------------------------------------------ pull
 class PullRequest(HubModel):
     model_config = ConfigDict(frozen=True)
 
@@ -113,7 +81,7 @@ def pull_data(target: Target, state: Progress) -> dict[str, Any]:
     }
 
 
-# ------------------------------------------------------------------ Falkor: push
+# ------------------------------------------------------------------ push
 class PushRequest(HubModel):
     """Either webToken, or userToken + activity_ID + pathway; and at least one field to store."""
 
@@ -158,130 +126,3 @@ class PushRequest(HubModel):
 
 def push_data(state: Progress) -> dict[str, Any]:
     return {"pushed": True, "progress": state.progress, "complete": state.complete}
-
-
-# ------------------------------------------------------------------ admin
-class _Request(HubModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CreatePathwayRequest(_Request):
-    name: Name
-    ID: PathwayId | None = Field(
-        default=None, description="1-64 of A-Z a-z 0-9 _ . - ; generated (PW-XXXX-XXXX) when omitted."
-    )
-
-
-class CreateActivityRequest(_Request):
-    ID: ActivityId = Field(
-        description="The API identifier (activity_ID on push): 1-100 of A-Z a-z 0-9 _ . : -"
-    )
-    name: Name
-    url: Url
-
-
-class CreateUserRequest(_Request):
-    email: Email
-    firstname: PersonName = ""
-    lastname: PersonName = ""
-
-
-class CreateLaunchRequest(_Request):
-    pathwayId: PathwayId
-    activityId: ActivityId
-    userId: UserId | None = None
-    email: Email | None = None
-    ttlSeconds: int | None = Field(
-        default=None, ge=1, le=MAX_TTL_SECONDS, description="webToken lifetime; default WEBTOKEN_TTL_SECONDS."
-    )
-
-    def user(self) -> tuple[str | None, str | None]:
-        if (self.userId is None) == (self.email is None):
-            raise InvalidInput("userId: send either userId or email")
-        return self.userId, self.email
-
-
-class PathwayOut(HubModel):
-    ID: str
-    name: str
-    accountId: str
-    createdAt: datetime
-
-    @classmethod
-    def of(cls, pathway: Pathway) -> PathwayOut:
-        return cls(
-            ID=pathway.pathway_id,
-            name=pathway.name,
-            accountId=pathway.account_id,
-            createdAt=pathway.created_at,
-        )
-
-
-class ActivityOut(HubModel):
-    ID: str
-    name: str
-    url: str
-    pathwayId: str
-    accountId: str
-    createdAt: datetime
-
-    @classmethod
-    def of(cls, activity: Activity) -> ActivityOut:
-        return cls(
-            ID=activity.activity_id,
-            name=activity.name,
-            url=activity.url,
-            pathwayId=activity.pathway_id,
-            accountId=activity.account_id,
-            createdAt=activity.created_at,
-        )
-
-
-class UserOut(HubModel):
-    userId: str
-    email: str
-    firstname: str
-    lastname: str
-    userToken: str
-    accountId: str
-    createdAt: datetime
-
-    @classmethod
-    def of(cls, user: User) -> UserOut:
-        return cls(
-            userId=user.user_id,
-            email=user.email,
-            firstname=user.firstname,
-            lastname=user.lastname,
-            userToken=user.user_token,
-            accountId=user.account_id,
-            createdAt=user.created_at,
-        )
-
-
-class LaunchOut(HubModel):
-    launchUrl: str
-    webToken: str = Field(description="Shown only here: the hub keeps only its hash.")
-    userToken: str
-    expiresAt: datetime
-
-    @classmethod
-    def of(cls, launch: Launch) -> LaunchOut:
-        return cls(
-            launchUrl=launch.launch_url,
-            webToken=launch.web_token,
-            userToken=launch.user_token,
-            expiresAt=launch.expires_at,
-        )
-
-
-class PathwayList(HubModel):
-    pathways: list[PathwayOut]
-
-
-class ActivityList(HubModel):
-    activities: list[ActivityOut]
-
-
-class UserList(HubModel):
-    users: list[UserOut]

@@ -1,0 +1,6 @@
+"""Webhook wire shapes (camelCase), mapped from the domain explicitly.
+
+One module per group of routes, and nothing re-exported here: a handler imports the models of its
+own route only (each model class created at import is a measured part of a cold start,
+docs/performance.md).
+"""

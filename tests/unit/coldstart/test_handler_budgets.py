@@ -1,0 +1,224 @@
+"""Cold start guards per handler: what each one alone imports and creates at init, without a clock.
+
+Creating a pydantic model class costs about 0.3 ms of CPU even with its validator deferred (pydantic
+collects the fields when the class is defined), and every module loaded adds to what the garbage
+collector walks, so an HTTP handler's own code has ~12 ms left under the 1.3x target
+(docs/performance.md, "Cold start"). Each handler is imported alone, as in its own Lambda
+environment: a parent interpreter loads the third-party packages every handler shares, then forks one
+child per handler, which imports it and reports the trackhub modules and model classes it created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+HANDLERS = sorted(ROOT.glob("functions/*/app.py"))
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    dirs: str  # regex over functions/<dir>
+    max_models: int  # trackhub model classes created at import, settings classes included
+    forbidden: tuple[str, ...]  # modules (or packages) its handlers must not load at init
+
+
+# Budgets are today's counts: 12 are shared by every handler (HubModel and trackhub.config's settings
+# classes); the rest is the family's domain models and its route's own bodies. Raising one means a
+# handler now creates classes at init: check it needs them there (docs/performance.md).
+FAMILIES = (
+    Family("health", r"health", 13, ("trackhub.tenancy", "trackhub.auth.authorize", "trackhub.events")),
+    Family(
+        "tenancy admin",
+        r"whoami|admin_(create|list|revoke)_(accounts?|keys?|programs?|subscriptions?)",
+        23,
+        (
+            "trackhub.events",
+            "trackhub.webtracking",
+            "trackhub.webhooks",
+            "trackhub.collector",
+            "trackhub.xapi",
+        ),
+    ),
+    Family(
+        "web tracking",
+        r"webtracking_.*|admin_(create|list)_(activit(y|ies)|pathways?|users?|launch)",
+        31,
+        # the event store is loaded by the first push that publishes (webtracking/service.py)
+        (
+            "trackhub.events.service",
+            "trackhub.events.models",
+            "trackhub.events.repository",
+            "trackhub.collector",
+            "trackhub.xapi",
+            "trackhub.webhooks",
+        ),
+    ),
+    Family(
+        "collector admin",
+        r"admin_.*(tracking_code|jwt).*|admin_delete_player",
+        31,
+        ("trackhub.events", "trackhub.xapi", "trackhub.webtracking", "trackhub.webhooks"),
+    ),
+    Family(
+        "collector",
+        r"collector_.*",
+        30,
+        # its routes read the raw event: no Powertools validation (make_resolver(validation=False))
+        (
+            "trackhub.webtracking",
+            "trackhub.webhooks",
+            "aws_lambda_powertools.event_handler.middlewares.openapi_validation",
+        ),
+    ),
+    Family(
+        "events",
+        r"events_.*",
+        27,
+        ("trackhub.webtracking", "trackhub.collector", "trackhub.xapi", "trackhub.webhooks"),
+    ),
+    Family(
+        "webhooks HTTP",
+        r"webhooks_.*|content_render|usage_get|admin_redrive_webhooks",
+        30,
+        ("trackhub.events", "trackhub.webtracking", "trackhub.collector", "trackhub.xapi"),
+    ),
+    Family(
+        "webhook consumers",
+        r"webhook_(deliver|fanout|outbox)",
+        26,
+        ("trackhub.events", "trackhub.webtracking", "trackhub.collector", "trackhub.xapi"),
+    ),
+    Family("xapi", r"xapi_.*", 24, ("trackhub.webtracking", "trackhub.collector", "trackhub.webhooks")),
+)
+
+# Packages of the dev venv the built layer lacks (see test_handler_imports.py).
+NOT_IN_LAYER = ("OpenSSL", "awscrt")
+
+_CHILD = """
+import importlib.util, json, os, sys
+
+class NotInLayer:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(name)
+        return None
+
+sys.meta_path.insert(0, NotInLayer())
+sys.path[:0] = [{layer!r}]
+# What every handler loads whatever its code: loaded once, before the forks.
+import boto3, pydantic
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+def report(path):
+    spec = importlib.util.spec_from_file_location("app", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["app"] = module
+    spec.loader.exec_module(module)
+    models = sorted(
+        f"{{cls.__module__}}.{{cls.__qualname__}}"
+        for cls in set(subclasses(pydantic.BaseModel))
+        if cls.__module__.startswith("trackhub.")
+    )
+    loaded = sorted(m for m in sys.modules if m.startswith(("trackhub", "aws_lambda_powertools")))
+    return {{"modules": loaded, "models": models}}
+
+results = {{}}
+for path in {handlers!r}:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            payload = report(path)
+        except BaseException as error:
+            payload = {{"error": repr(error)}}
+        with os.fdopen(write, "w") as out:
+            out.write(json.dumps(payload))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as source:
+        results[path] = json.loads(source.read())
+    os.waitpid(pid, 0)
+print(json.dumps(results))
+"""
+
+
+def family_of(handler: Path) -> Family:
+    matches = [f for f in FAMILIES if re.fullmatch(f.dirs, handler.parent.name)]
+    assert len(matches) == 1, f"{handler.parent.name} is in {len(matches)} families: {matches}"
+    return matches[0]
+
+
+@pytest.fixture(scope="module")
+def alone() -> dict[str, dict[str, list[str]]]:
+    """{functions/<dir>: what importing its app.py alone loaded and created}."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = _CHILD.format(
+        blocked=NOT_IN_LAYER, layer=str(ROOT / "layers" / "shared"), handlers=[str(p) for p in HANDLERS]
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=240, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results: dict[str, dict[str, list[str]]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return {Path(path).parent.name: result for path, result in results.items()}
+
+
+def test_every_handler_is_in_one_family() -> None:
+    # Given every functions/*/app.py / Then each has a budget (a new handler must be given one)
+    assert len(HANDLERS) >= 50
+    for handler in HANDLERS:
+        family_of(handler)
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda p: p.parent.name)
+def test_handler_stays_within_its_model_budget(alone: dict[str, dict[str, list[str]]], handler: Path) -> None:
+    # Given the handler imported alone in a fresh process
+    result = alone[handler.parent.name]
+    assert "error" not in result, result
+    family = family_of(handler)
+    # Then it created model classes (the count is real) but no more than its family's budget
+    assert "trackhub.base_model.HubModel" in result["models"]
+    assert len(result["models"]) <= family.max_models, (
+        f"{handler.parent.name} ({family.name}) created {len(result['models'])} trackhub model classes "
+        f"at import, budget {family.max_models}: {result['models']}"
+    )
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda p: p.parent.name)
+def test_handler_loads_no_other_familys_domain(alone: dict[str, dict[str, list[str]]], handler: Path) -> None:
+    # Given the handler imported alone in a fresh process
+    modules = alone[handler.parent.name]["modules"]
+    family = family_of(handler)
+    # Then none of the modules its family must not load at init is among them
+    loaded = [m for m in modules for f in family.forbidden if m == f or m.startswith(f + ".")]
+    assert not loaded, f"{handler.parent.name} ({family.name}) loaded at init: {loaded}"
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda p: p.parent.name)
+def test_handler_loads_only_its_own_route_bodies(
+    alone: dict[str, dict[str, list[str]]], handler: Path
+) -> None:
+    # Given the handler imported alone in a fresh process
+    modules = alone[handler.parent.name]["modules"]
+    # Then of the per-resource body modules (trackhub.<domain>.api_models.<resource>) it loaded one at most
+    bodies = [
+        m for m in modules if re.fullmatch(r"trackhub\.\w+\.api_models\.\w+", m) and not m.endswith(".common")
+    ]
+    assert len(bodies) <= 1, f"{handler.parent.name} loaded the bodies of other routes: {bodies}"
