@@ -40,14 +40,27 @@ def _recent(account_id: str, field: str, value: str) -> list[dict[str, Any]]:
             ),
             ScanIndexForward=False,
             Limit=LOOKUP_STATEMENTS,
-            ProjectionExpression="I, statementId",
+            ProjectionExpression="I, statementId, #b",
+            ExpressionAttributeNames={"#b": repository.BATCH_ATTRIBUTE},
         )
-    ids: list[str] = []
+    listed: list[tuple[str, str | None]] = []  # id, the batch of the posting listing it
     for posting in page.get("Items", []):  # a posting lists its write group's ids, oldest first
-        ids += reversed(repository.posting_ids(posting) or [str(posting["statementId"])])
-    ids = ids[:LOOKUP_STATEMENTS]
-    items = repository.get_items(account_id, ids)
-    return [json.loads(items[i]["statement"]) for i in ids if i in items and not items[i].get("voided")]
+        owner = str(posting[repository.BATCH_ATTRIBUTE]) if posting.get(repository.BATCH_ATTRIBUTE) else None
+        listed += [
+            (i, owner) for i in reversed(repository.posting_ids(posting) or [str(posting["statementId"])])
+        ]
+    listed = listed[:LOOKUP_STATEMENTS]
+    items = repository.get_items(account_id, (i for i, _ in listed))
+    owners = [{repository.BATCH_ATTRIBUTE: owner} for _, owner in listed if owner]
+    hidden = repository.uncommitted(account_id, [*items.values(), *owners])  # no call without batches
+    return [
+        json.loads(items[i]["statement"])
+        for i, owner in listed
+        if i in items
+        and not items[i].get("voided")
+        and owner not in hidden
+        and not repository.in_batch(items[i], hidden)
+    ]
 
 
 def _nodes(statement: Mapping[str, Any]) -> Iterator[Any]:

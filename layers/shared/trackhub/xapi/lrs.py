@@ -3,8 +3,10 @@
 All or nothing: every statement of a request is validated and checked for conflicts before
 anything is written, then written with TransactWriteItems whose conditions (`attribute_not_exists`)
 make a concurrent writer of the same id fail the whole transaction instead of being overwritten.
-A `completed` statement commits together with its hub event (events.service.publish). See
-docs/xapi-lrs.md for what happens above the transaction limit.
+A `completed` statement commits together with its hub event (events.service.publish). A request
+needing more than one transaction is a *batch*: its statement items carry the batch id (`B`) and
+stay invisible to every read until the last transaction creates the batch record, together with
+the batch's completion events and voided targets (docs/xapi-lrs.md, "Batches").
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from trackhub.auth.authorize import require_part
 from trackhub.auth.principal import Principal
 from trackhub.auth.scopes import Part
-from trackhub.errors import Conflict, InvalidInput, NotFound
+from trackhub.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from trackhub.events import repository as event_store
 from trackhub.events import service as events
 from trackhub.events.errors import ExtraItemRejected
 from trackhub.events.models import NewEvent
@@ -53,6 +56,12 @@ class _Plan:
     tags: dict[str, set[str]] = field(default_factory=dict)
     void: dict[str, dict[str, Any]] = field(default_factory=dict)  # target id -> its stored item
     voided_in_batch: set[str] = field(default_factory=set)
+    # id -> the uncommitted batch (a failed or concurrent request) whose item the new one overwrites
+    orphans: dict[str, str] = field(default_factory=dict)
+
+
+class _Aborted(Exception):
+    """A concurrent writer took over this batch's items (and aborted it) before its record committed."""
 
 
 def authority(principal: Principal, home_page: str) -> dict[str, Any]:
@@ -128,11 +137,23 @@ def _write(
     if len(set(ids)) != len(ids):
         dup = next(i for i, s in enumerate(ids) if ids.count(s) > 1)
         raise _bad(f"statements[{dup}].id", "the same id twice in one request")
-    plan = _plan(account, batch, {b.statement_id: s for b, s in zip(batch, statements, strict=True)})
-    if plan.new:
-        if parts:
+    sent = {b.statement_id: s for b, s in zip(batch, statements, strict=True)}
+    saved = False
+    for _ in range(_MAX_ATTEMPTS):
+        plan = _plan(account, batch, sent)
+        if not plan.new:
+            break
+        layout = _layout(account, plan)  # refuses what cannot commit atomically before any write
+        if parts and not saved:
             attachments.save(account, parts)
-        _commit(account, plan)
+            saved = True
+        try:
+            _commit(account, plan, layout)
+            break
+        except _Aborted:
+            logger.info("a concurrent request took over this batch; planning it again")
+    else:
+        raise Conflict("statements are being written concurrently under the same ids; retry")
     metrics.add_metric(name="XapiStatementsStored", unit=MetricUnit.Count, value=len(plan.new))
     return ids
 
@@ -157,9 +178,17 @@ def normalized(statement: dict[str, Any]) -> dict[str, Any]:
 def _plan(account: str, batch: list[StoredStatement], sent: Mapping[str, dict[str, Any]]) -> _Plan:
     """Conflicts (409), voiding rules (400) and the filter tags each new statement is indexed under."""
     refs = {r for r in (statement_ref(s.statement) for s in batch) if r}
-    stored = repository.get_items(account, {*(s.statement_id for s in batch), *refs})
+    found = repository.get_items(account, {*(s.statement_id for s in batch), *refs})
+    hidden = repository.uncommitted(account, found.values())
+    # an item of an uncommitted batch is absent: neither a conflict nor a voiding target
+    stored = {i: item for i, item in found.items() if not repository.in_batch(item, hidden)}
     in_batch = {s.statement_id: s for s in batch}
     plan = _Plan()
+    plan.orphans = {
+        i: str(item[repository.BATCH_ATTRIBUTE])
+        for i, item in found.items()
+        if i in in_batch and repository.in_batch(item, hidden)
+    }
     for index, item in enumerate(batch):
         existing = stored.get(item.statement_id)
         if existing is None:
@@ -203,81 +232,181 @@ def _check_voidable(
         raise _bad(f"statements[{index}].object.id", "a voiding statement cannot be voided")
 
 
-# one statement of a transaction: the statement, its own entries, its posting tags (None: no postings)
-_Member = tuple[StoredStatement, list[dict[str, Any]], set[str] | None]
+# The marker transaction: the batch record, 2 items per completion event + the feed counter, and one
+# update per voided target; DynamoDB's limit of 100 items per transaction bounds it.
+_MARKER_ITEMS = 1
 
 
-def _member(account: str, plan: _Plan, item: StoredStatement) -> _Member:
+@dataclass(frozen=True)
+class _Member:
+    """One statement of a transaction and what it writes."""
+
+    item: StoredStatement
+    entries: list[dict[str, Any]]  # its Put (+ its voided target's update on the one-transaction path)
+    posted: set[str] | None  # its posting tags (None: voided on arrival, no postings)
+    orphan: str | None  # the uncommitted batch whose item under this id it overwrites
+    voids: list[dict[str, Any]]  # batch path: its voided target's update, committed with the record
+
+
+def _member(
+    account: str, plan: _Plan, item: StoredStatement, orphan: str | None, batch: str | None = None
+) -> _Member:
     tags = plan.tags[item.statement_id]
-    entry = repository.statement_put(item, tags, new_only=True)
+    entry = repository.statement_put(item, tags, new_only=True, batch=batch, replaces=orphan)
     posted: set[str] | None = tags
     if item.statement_id in plan.voided_in_batch:  # voided on arrival: readable by key only
         entry["Put"]["Item"].pop("AcctPK")
         entry["Put"]["Item"]["voided"] = {"BOOL": True}
         posted = None
-    entries = [entry]
     target = statement_ref(item.statement)
+    voids = []
     if is_voiding(item.statement) and target in plan.void:
-        entries += repository.void_entries(account, plan.void[target])
-    return item, entries, posted
+        voids = repository.void_entries(account, plan.void[target])
+    if batch is None:
+        return _Member(item, [entry, *voids], posted, orphan, [])
+    return _Member(item, [entry], posted, orphan, voids)
 
 
-def _posting_count(members: Sequence[_Member]) -> int:
-    """Posting items a transaction of these statements writes (one per distinct posting tag)."""
-    return len({tag for _item, _entries, tags in members for tag in tags or () if repository.is_posting(tag)})
+def _orphans(members: Sequence[_Member]) -> list[str]:
+    return sorted({m.orphan for m in members if m.orphan})
 
 
-def _transaction(members: Sequence[_Member]) -> list[dict[str, Any]]:
-    """The statements' entries, then their write group's postings."""
-    posted = [(item, tags) for item, _entries, tags in members if tags is not None]
-    return [e for _item, entries, _tags in members for e in entries] + repository.posting_puts(posted)
+def _size(members: Sequence[_Member]) -> int:
+    """Items a transaction of these statements writes: their entries, one posting per distinct
+    posting tag, one abort record per batch whose items they overwrite."""
+    tags = {tag for m in members for tag in m.posted or () if repository.is_posting(tag)}
+    return sum(len(m.entries) for m in members) + len(tags) + len(_orphans(members))
 
 
-def _commit(account: str, plan: _Plan) -> None:
-    """Plain statements in transactions of up to 100 items (whole statements with their postings),
-    then each completed statement with its event."""
-    completed = [s for s in plan.new if verb_id(s.statement) == COMPLETED_VERB]
+def _transaction(account: str, members: Sequence[_Member], batch: str | None = None) -> list[dict[str, Any]]:
+    """The statements' entries, then their write group's postings, then the abort records."""
+    posted = [(m.item, m.posted) for m in members if m.posted is not None]
+    aborts = [repository.batch_abort_put(account, orphan) for orphan in _orphans(members)]
+    return [e for m in members for e in m.entries] + repository.posting_puts(posted, batch) + aborts
+
+
+def _chunks(members: Sequence[_Member]) -> list[list[_Member]]:
+    """Whole statements with their postings, in transactions of up to 100 items."""
+    chunks: list[list[_Member]] = []
     chunk: list[_Member] = []
-    for item in (s for s in plan.new if verb_id(s.statement) != COMPLETED_VERB):
-        member = _member(account, plan, item)
+    for member in members:
         grown = [*chunk, member]
-        if chunk and sum(len(m[1]) for m in grown) + _posting_count(grown) > repository.TRANSACTION_ITEMS:
-            _transact(account, chunk)
+        if chunk and _size(grown) > repository.TRANSACTION_ITEMS:
+            chunks.append(chunk)
             grown = [member]
         chunk = grown
     if chunk:
-        _transact(account, chunk)
-    if completed:
-        program = _collector_program(account)
-        for item in completed:
-            _publish(account, program, _member(account, plan, item))
+        chunks.append(chunk)
+    return chunks
 
 
-def _transact(account: str, chunk: list[_Member]) -> None:
+@dataclass(frozen=True)
+class _Layout:
+    batch: str | None  # None: the request is one transaction (no batch record, no `B`)
+    chunks: list[list[_Member]]
+    completed: list[_Member]  # one-transaction path: the completed statement written with its event
+
+
+def _layout(account: str, plan: _Plan) -> _Layout:
+    """One transaction as before when the request fits one (plain statements, or one completed
+    statement with its event); else a batch with a fresh id. 413 when the batch's completion events
+    and voided targets cannot commit with its record in one transaction."""
+    plain = [s for s in plan.new if verb_id(s.statement) != COMPLETED_VERB]
+    completed = [s for s in plan.new if verb_id(s.statement) == COMPLETED_VERB]
+    chunks = _chunks([_member(account, plan, s, plan.orphans.get(s.statement_id)) for s in plain])
+    if len(chunks) + len(completed) <= 1:
+        return _Layout(
+            None, chunks, [_member(account, plan, s, plan.orphans.get(s.statement_id)) for s in completed]
+        )
+    batch = uuid.uuid4().hex
+    members = [_member(account, plan, s, plan.orphans.get(s.statement_id), batch) for s in plan.new]
+    needed = _MARKER_ITEMS + sum(len(m.voids) for m in members) + (2 * len(completed) + 1 if completed else 0)
+    if needed > repository.TRANSACTION_ITEMS:
+        problem = (
+            f"a batch larger than one transaction commits with one more of at most "
+            f"{repository.TRANSACTION_ITEMS} items: its record, 2 per completed statement (+1) and 1 per "
+            f"voided statement; this one needs {needed}: send it in smaller batches"
+        )
+        raise PayloadTooLarge(f"statements: {problem}", details=[{"field": "statements", "problem": problem}])
+    return _Layout(batch, _chunks(members), [])
+
+
+def _commit(account: str, plan: _Plan, layout: _Layout) -> None:
+    if layout.batch is None:  # the request's one transaction, exactly as before batches existed
+        for chunk in layout.chunks:
+            _transact(account, plan, chunk)
+        if layout.completed:
+            program = _collector_program(account)
+            for member in layout.completed:
+                _publish(account, plan, program, member)
+        return
+    written: list[_Member] = []
+    for chunk in layout.chunks:
+        written += _transact(account, plan, chunk, layout.batch)
+    _commit_batch(account, layout.batch, written)
+
+
+def _transact(account: str, plan: _Plan, chunk: list[_Member], batch: str | None = None) -> list[_Member]:
     """One transaction; when another writer took one of its ids meanwhile: 409 if it stored a
-    different statement, else the transaction again without the statements already there."""
+    different statement, else the transaction again without the statements already there (and
+    overwriting what an uncommitted batch holds). The statements this request wrote."""
+    ours: list[_Member] = []
     for _ in range(_MAX_ATTEMPTS):
         try:
-            repository.transact(_transaction(chunk))
-            return
+            repository.transact(_transaction(account, chunk, batch))
+            return ours + chunk
         except repository.WriteRejected:
-            _recheck(account, [item for item, _entries, _tags in chunk])
-            taken = repository.get_items(account, (item.statement_id for item, _entries, _tags in chunk))
-            chunk = [member for member in chunk if member[0].statement_id not in taken]
+            chunk, mine = _reread(account, plan, chunk, batch)
+            ours += mine
             if not chunk:
-                return
+                return ours
     raise Conflict("statements are being written concurrently under the same ids; retry")
 
 
-def _recheck(account: str, items: Sequence[StoredStatement]) -> None:
-    """After a failed condition: 409 when a taken id holds a different statement."""
-    stored = repository.get_items(account, (s.statement_id for s in items))
-    for item in items:
-        existing = stored.get(item.statement_id)
+def _reread(
+    account: str, plan: _Plan, chunk: Sequence[_Member], batch: str | None
+) -> tuple[list[_Member], list[_Member]]:
+    """After a failed condition: 409 when a taken id holds a different statement; the members still
+    to write, each conditioned on what its id holds now, and those this batch holds already."""
+    stored = repository.get_items(account, (m.item.statement_id for m in chunk))
+    hidden = repository.uncommitted(account, stored.values())
+    kept: list[_Member] = []
+    ours: list[_Member] = []
+    for member in chunk:
+        existing = stored.get(member.item.statement_id)
+        if existing is None or repository.in_batch(existing, hidden):
+            owner = str(existing[repository.BATCH_ATTRIBUTE]) if existing else None
+            if batch is not None and owner == batch:
+                ours.append(member)  # written by an attempt of this transaction whose answer was lost
+                continue
+            kept.append(_member(account, plan, member.item, owner, batch))
+            continue
         # the timestamp this LRS filled in (== stored) is not the client's
+        item = member.item
         sent = {k: v for k, v in item.statement.items() if not (k == "timestamp" and v == iso(item.stored))}
-        if existing is not None and not same_statement(json.loads(existing["statement"]), sent):
+        if not same_statement(json.loads(existing["statement"]), sent):
             raise Conflict(f"statement {item.statement_id} is stored with different content")
+    return kept, ours
+
+
+def _commit_batch(account: str, batch: str, written: Sequence[_Member]) -> None:
+    """The last transaction: the batch record with its completion events and voided targets. A
+    completion event that exists already (the collector stored the same statement id) is left out."""
+    record = [repository.batch_commit_put(account, batch), *(e for m in written for e in m.voids)]
+    completed = [m.item for m in written if verb_id(m.item.statement) == COMPLETED_VERB]
+    pending = [completed_event(_collector_program(account), s) for s in completed] if completed else []
+    for _ in range(_MAX_ATTEMPTS):
+        try:
+            if not pending:
+                repository.transact(record)
+            else:
+                events.publish_all(pending, extra_transact_items=record)
+            return
+        except (repository.WriteRejected, ExtraItemRejected):
+            raise _Aborted from None
+        except Conflict:
+            pending = [e for e in pending if event_store.get_event(str(e.event_id)) is None]
+    raise Conflict("statements are being written concurrently under the same ids; retry")
 
 
 def _collector_program(account: str) -> str:
@@ -298,13 +427,23 @@ def completed_event(program: str, item: StoredStatement) -> NewEvent:
     )
 
 
-def _publish(account: str, program: str, member: _Member) -> None:
-    item = member[0]
-    try:
-        events.publish(completed_event(program, item), extra_transact_items=_transaction([member]))
-    except ExtraItemRejected:
-        _recheck(account, [item])  # the same statement was written meanwhile: nothing to do
-    except Conflict:
-        # the event exists (a collector re-send under this id): store the statement on its own
-        logger.info("completion event exists; storing the statement alone", extra={"id": item.statement_id})
-        _transact(account, [member])
+def _publish(account: str, plan: _Plan, program: str, member: _Member) -> None:
+    for _ in range(_MAX_ATTEMPTS):
+        try:
+            events.publish(
+                completed_event(program, member.item), extra_transact_items=_transaction(account, [member])
+            )
+            return
+        except ExtraItemRejected:
+            rest, _ours = _reread(account, plan, [member], None)
+            if not rest:
+                return  # the same statement was written meanwhile: nothing to do
+            member = rest[0]
+        except Conflict:
+            # the event exists (a collector re-send under this id): store the statement on its own
+            logger.info(
+                "completion event exists; storing the statement alone", extra={"id": member.item.statement_id}
+            )
+            _transact(account, plan, [member])
+            return
+    raise Conflict("statements are being written concurrently under the same ids; retry")

@@ -26,15 +26,24 @@ changed after they are written (voiding marks the statement only; reads skip voi
 a position inside a posting (its key + how many ids were read) stays valid while writers add groups.
 Every documented query is a Query or a key lookup, never a Scan. Postings are written in the same
 request as their statements (in the same transaction for LRS writes).
+
+    batch       BATCH#<accountId>#<batchId>  BATCH                state (committed | aborted), accountId,
+                                                                  batchId, stored
+
+An LRS request needing several transactions marks each statement item and posting with `B` = its
+batch id and commits by creating the batch record last (docs/xapi-lrs.md, "Batches"). Every read
+treats an item or posting whose `B` names no committed record as absent (`uncommitted`); items
+without `B` need no extra call.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, NoReturn
 
 from boto3.dynamodb.conditions import ConditionBase, Key
@@ -46,7 +55,7 @@ from trackhub.errors import DependencyUnavailable
 from trackhub.observability import logger
 from trackhub.storage.clients import dynamodb_client, table
 from trackhub.storage.errors import error_code, unavailable_on_outage
-from trackhub.storage.items import from_attribute_values, iso, to_attribute_values
+from trackhub.storage.items import from_attribute_values, iso, to_attribute_values, utc_now
 from trackhub.xapi.models import StatementPage, StatementQuery, StoredStatement
 
 _WHAT = "the statements table"
@@ -66,6 +75,9 @@ _SK_END = "~"  # sorts after every statement id character
 _STATEMENT_SK = "STMT"
 GROUP_SIZE = 100  # statements per write group: a posting lists at most 100 ids (~3.7 KB)
 _POSTINGS_PER_QUERY = 10  # posting items per Query round of a filtered read
+BATCH_ATTRIBUTE = "B"  # on the statement items of an LRS request spanning several transactions
+_BATCH_SK = "BATCH"
+COMMITTED, ABORTED = "committed", "aborted"
 
 
 class WriteRejected(Exception):
@@ -198,21 +210,74 @@ def item_size(item: dict[str, Any]) -> int:
 
 
 def statement_put(
-    stored: StoredStatement, tags: Iterable[str] | None = None, *, new_only: bool = False
+    stored: StoredStatement,
+    tags: Iterable[str] | None = None,
+    *,
+    new_only: bool = False,
+    batch: str | None = None,
+    replaces: str | None = None,
 ) -> dict[str, Any]:
     """The TransactWriteItems entry writing the statement's own item; `new_only` adds the condition
-    that the id is not taken yet (the LRS's conflict guard)."""
-    put: dict[str, Any] = {"TableName": table_name(), "Item": attribute_values(to_item(stored, tags))}
-    if new_only:
+    that the id is not taken yet (the LRS's conflict guard). `batch`: the multi-transaction batch the
+    item belongs to (invisible until its record commits). `replaces`: the uncommitted batch whose item
+    under this id may be overwritten (exactly that one: pair it with `batch_abort_put`)."""
+    item = to_item(stored, tags)
+    if batch is not None:
+        item[BATCH_ATTRIBUTE] = batch
+    put: dict[str, Any] = {"TableName": table_name(), "Item": attribute_values(item)}
+    if new_only and replaces is not None:
+        put["ConditionExpression"] = "attribute_not_exists(PK) OR #b = :b"
+        put["ExpressionAttributeNames"] = {"#b": BATCH_ATTRIBUTE}
+        put["ExpressionAttributeValues"] = {":b": {"S": replaces}}
+    elif new_only:
         put["ConditionExpression"] = "attribute_not_exists(PK)"
     return {"Put": put}
 
 
-def posting_puts(members: Sequence[tuple[StoredStatement, Iterable[str]]]) -> list[dict[str, Any]]:
+def batch_key(account_id: str, batch_id: str) -> dict[str, str]:
+    return {"PK": f"BATCH#{account_id}#{batch_id}", "SK": _BATCH_SK}
+
+
+def _batch_record(account_id: str, batch_id: str, state: str) -> dict[str, Any]:
+    record = {**batch_key(account_id, batch_id), "accountId": account_id, "batchId": batch_id}
+    return attribute_values({**record, "state": state, "stored": iso(utc_now())})
+
+
+def batch_commit_put(account_id: str, batch_id: str) -> dict[str, Any]:
+    """The entry that makes a batch visible; fails when a concurrent writer aborted the batch."""
+    return {
+        "Put": {
+            "TableName": table_name(),
+            "Item": _batch_record(account_id, batch_id, COMMITTED),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def batch_abort_put(account_id: str, batch_id: str) -> dict[str, Any]:
+    """The entry a writer overwriting an uncommitted batch's items adds: a tombstone that makes the
+    batch's own commit fail, so a batch still in flight never commits items it no longer holds. Fails
+    (cancelling the writer's transaction) when the batch committed meanwhile."""
+    return {
+        "Put": {
+            "TableName": table_name(),
+            "Item": _batch_record(account_id, batch_id, ABORTED),
+            "ConditionExpression": "attribute_not_exists(PK) OR #s = :aborted",
+            "ExpressionAttributeNames": {"#s": "state"},
+            "ExpressionAttributeValues": {":aborted": {"S": ABORTED}},
+        }
+    }
+
+
+def posting_puts(
+    members: Sequence[tuple[StoredStatement, Iterable[str]]], batch: str | None = None
+) -> list[dict[str, Any]]:
     """TransactWriteItems entries writing one write group's postings (unconditional: a group's key is
-    its first statement's, whose own Put carries the conflict guard)."""
-    name = table_name()
-    return [{"Put": {"TableName": name, "Item": attribute_values(p)}} for p in postings(members)]
+    its first statement's, whose own Put carries the conflict guard). `batch`: the postings belong to
+    that multi-transaction batch, and readers ignore them unless it committed (so the postings of an
+    aborted attempt never list a statement a later writer stored under another group)."""
+    name, extra = table_name(), {BATCH_ATTRIBUTE: batch} if batch else {}
+    return [{"Put": {"TableName": name, "Item": attribute_values({**p, **extra})}} for p in postings(members)]
 
 
 def transact_puts(
@@ -297,9 +362,17 @@ def put_many(statements: Sequence[StoredStatement]) -> None:
         for chunk in chunks:
             _write_chunk(name, chunk, attempts)
         return
-    with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(chunks))) as pool:
-        for done in [pool.submit(_write_chunk, name, chunk, attempts) for chunk in chunks]:
-            done.result()  # re-raises DependencyUnavailable (or any other failure) here
+    pending = [_writers().submit(_write_chunk, name, chunk, attempts) for chunk in chunks]
+    wait(pending)  # every chunk has finished (written or failed) before the answer
+    for done in pending:
+        done.result()  # re-raises DependencyUnavailable (or any other failure) here
+
+
+@functools.cache
+def _writers() -> ThreadPoolExecutor:
+    """The threads of put_many, kept for the environment's life: starting WRITE_THREADS threads per
+    request cost more than a chunk's write (each start waits for the new thread to run)."""
+    return ThreadPoolExecutor(max_workers=WRITE_THREADS, thread_name_prefix="statements")
 
 
 def get_item(account_id: str, statement_id: str) -> dict[str, Any] | None:
@@ -311,33 +384,63 @@ def get_item(account_id: str, statement_id: str) -> dict[str, Any] | None:
 
 def get(account_id: str, statement_id: str) -> dict[str, Any] | None:
     """A statement that is not voided, by id."""
-    item = get_item(account_id, statement_id)
+    item = get_visible_item(account_id, statement_id)
     return json.loads(item["statement"]) if item and not item.get("voided") else None
 
 
-def get_items(account_id: str, statement_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Raw items by id (consistent BatchGetItem), missing ids absent."""
-    name, ids = table_name(), sorted(set(statement_ids))
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), _GET_BATCH):
-        keys: list[dict[str, Any]] = [
-            to_attribute_values(statement_key(account_id, i)) for i in ids[start : start + _GET_BATCH]
-        ]
-        request: dict[str, Any] = {name: {"Keys": keys, "ConsistentRead": True}}
+def _batch_get(keys: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Items by key (consistent BatchGetItem, 100 keys a call, UnprocessedKeys re-sent with backoff)."""
+    name = table_name()
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), _GET_BATCH):
+        wanted = [to_attribute_values(dict(k)) for k in keys[start : start + _GET_BATCH]]
+        request: dict[str, Any] = {name: {"Keys": wanted, "ConsistentRead": True}}
         for attempt in range(statement_settings().STATEMENTS_WRITE_MAX_ATTEMPTS):
             if attempt:
                 sleep(_backoff(attempt))
             with unavailable_on_outage(_WHAT):
                 answer = dynamodb_client().batch_get_item(RequestItems=request)
-            for raw in answer.get("Responses", {}).get(name, []):
-                item = from_attribute_values(dict(raw))
-                found[str(item["statementId"])] = item
+            found += [from_attribute_values(dict(raw)) for raw in answer.get("Responses", {}).get(name, [])]
             request = dict(answer.get("UnprocessedKeys") or {})
             if not request:
                 break
         else:
             raise DependencyUnavailable(f"{_WHAT} is busy; retry the request")
     return found
+
+
+def get_items(account_id: str, statement_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Raw items by id (consistent BatchGetItem), missing ids absent; uncommitted ones included."""
+    keys = [statement_key(account_id, i) for i in sorted(set(statement_ids))]
+    return {str(item["statementId"]): item for item in _batch_get(keys)}
+
+
+def uncommitted(account_id: str, items: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The batch ids among these items' `B` whose batch has not committed (no record, or a tombstone):
+    no call when none carries `B`, else one consistent BatchGetItem of the distinct records."""
+    named = sorted({str(item[BATCH_ATTRIBUTE]) for item in items if item.get(BATCH_ATTRIBUTE)})
+    if not named:
+        return set()
+    records = _batch_get([batch_key(account_id, batch) for batch in named])
+    committed = {str(r["batchId"]) for r in records if r.get("state") == COMMITTED}
+    return set(named) - committed
+
+
+def in_batch(item: Mapping[str, Any], batches: set[str]) -> bool:
+    """Whether the item belongs to one of these batches."""
+    return bool(item.get(BATCH_ATTRIBUTE)) and str(item[BATCH_ATTRIBUTE]) in batches
+
+
+def visible(account_id: str, items: Mapping[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The items a reader may see: those of uncommitted batches dropped."""
+    hidden = uncommitted(account_id, items.values())
+    return {key: item for key, item in items.items() if not in_batch(item, hidden)} if hidden else dict(items)
+
+
+def get_visible_item(account_id: str, statement_id: str) -> dict[str, Any] | None:
+    """As get_item, None for an item of an uncommitted batch."""
+    item = get_item(account_id, statement_id)
+    return visible(account_id, {statement_id: item}).get(statement_id) if item else None
 
 
 # ------------------------------------------------------------------ queries
@@ -394,6 +497,9 @@ def query(q: StatementQuery) -> StatementPage:
             **({"ExclusiveStartKey": start} if start else {}),
         )
     found = page.get("Items", [])
+    hidden = uncommitted(q.account_id, found)
+    if hidden:  # the page comes out shorter; `more` (DynamoDB's position) stays exact
+        found = [item for item in found if not in_batch(item, hidden)]
     start = page.get("LastEvaluatedKey")
     return StatementPage(
         statements=tuple(json.loads(item["statement"]) for item in found),
@@ -444,9 +550,9 @@ class _Postings:
         self.last = page.get("LastEvaluatedKey")
         self.done = self.last is None
 
-    def take(self, count: int) -> list[tuple[str, dict[str, str]]]:
-        """Up to `count` next ids, each with the position just after it."""
-        taken: list[tuple[str, dict[str, str]]] = []
+    def take(self, count: int) -> list[tuple[str, dict[str, str], str | None]]:
+        """Up to `count` next ids, each with the position just after it and its posting's batch."""
+        taken: list[tuple[str, dict[str, str], str | None]] = []
         while len(taken) < count:
             if not self.queue:
                 if self.done:
@@ -454,9 +560,10 @@ class _Postings:
                 self._refill()
                 continue
             posting, ids, read = self.queue[0]
+            owner = str(posting[BATCH_ATTRIBUTE]) if posting.get(BATCH_ATTRIBUTE) else None
             for statement_id in ids[read : read + count - len(taken)]:
                 read += 1
-                taken.append((statement_id, {**_posting_key(posting), "pos": str(read)}))
+                taken.append((statement_id, {**_posting_key(posting), "pos": str(read)}, owner))
             if read >= len(ids):
                 self.queue.pop(0)
             else:
@@ -469,7 +576,8 @@ class _Postings:
 
 def _posting_query(q: StatementQuery) -> StatementPage:
     """Filtered page: ids from the most selective posting partition, statements by key (consistent),
-    the other filters checked on each statement's `F`, voided statements skipped."""
+    the other filters checked on each statement's `F`, voided statements skipped, and statements or
+    postings of uncommitted batches skipped (one more BatchGetItem a round, only when any carries `B`)."""
     wanted = set(wanted_tags(q))
 
     def matches(item: Mapping[str, Any] | None) -> bool:
@@ -482,15 +590,18 @@ def _posting_query(q: StatementQuery) -> StatementPage:
     more = True
     for _ in range(_MAX_ROUNDS):
         batch = source.take(q.limit - len(found))
-        items = get_items(q.account_id, (statement_id for statement_id, _ in batch)) if batch else {}
-        for index, (statement_id, after) in enumerate(batch):
+        raw = get_items(q.account_id, (i for i, _, _ in batch)) if batch else {}
+        hidden = uncommitted(q.account_id, [*raw.values(), *({BATCH_ATTRIBUTE: o} for _, _, o in batch if o)])
+        items = {i: item for i, item in raw.items() if not in_batch(item, hidden)}
+        listed = [(i, after, owner is None or owner not in hidden) for i, after, owner in batch]
+        for index, (statement_id, after, shown) in enumerate(listed):
             position = after
-            if statement_id not in returned and matches(items.get(statement_id)):
+            if shown and statement_id not in returned and matches(items.get(statement_id)):
                 returned.add(statement_id)
                 found.append(items[statement_id])
                 if len(found) == q.limit:
-                    rest = batch[index + 1 :]
-                    more = not source.exhausted() or any(matches(items.get(i)) for i, _ in rest)
+                    rest = listed[index + 1 :]
+                    more = not source.exhausted() or any(ok and matches(items.get(i)) for i, _, ok in rest)
                     break
         if len(found) == q.limit:
             break

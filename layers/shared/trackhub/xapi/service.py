@@ -326,7 +326,7 @@ def _single(account: str, params: Mapping[str, str], languages: Sequence[str]) -
         raise _bad(extra[0], f"cannot be combined with {name}")
     fmt = _format(params)
     statement_id = params[name]
-    item = repository.get_item(account, statement_id.lower()) if UUID_RE.match(statement_id) else None
+    item = repository.get_visible_item(account, statement_id.lower()) if UUID_RE.match(statement_id) else None
     # statementId never returns a voided statement; voidedStatementId returns only voided ones
     if item is None or bool(item.get("voided")) != (name == "voidedStatementId"):
         raise NotFound(f"statement {statement_id!r} not found")
