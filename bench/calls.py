@@ -47,13 +47,14 @@ MINIMUMS: dict[str, Minimum] = {
     ),
     "collector track 10": Minimum(
         3,
-        "token UpdateItem; code/player BatchGetItem; ceil(items / 25) BatchWriteItem: 10 statements "
-        "+ 13 postings (one per distinct actor, authority, activity, verb of the write group)",
+        "token UpdateItem; code/player BatchGetItem; one TransactWriteItems: 10 statements + 13 postings "
+        "(one per distinct actor, authority, activity, verb of the write group), all or nothing",
     ),
     "collector track 100": Minimum(
-        7,
+        8,
         "token UpdateItem; code/player BatchGetItem; ceil(items / 25) BatchWriteItem: 100 statements "
-        "+ 13 postings (one per distinct actor, authority, activity, verb of the write group)",
+        "+ 13 postings carrying the batch id; one TransactWriteItems creating the batch record that "
+        "makes them visible (over 100 items: no single transaction holds them)",
     ),
     "event publish": Minimum(
         3, "key GetItem; BatchGetItem of program + feed counter; one TransactWriteItems"

@@ -287,15 +287,15 @@ def test_unprocessed_items_are_retried_until_every_statement_is_stored(acme: Acm
     events.register("after-call.dynamodb.BatchWriteItem", hand_back, unique_id="hand-back")
     try:
         session = _session(acme)
-        # When 60 statements are tracked
-        reply = track(session["authToken"], [statement() for _ in range(60)])
+        # When 120 statements are tracked (more than one transaction holds: the BatchWriteItem path)
+        reply = track(session["authToken"], [statement() for _ in range(120)])
     finally:
         events.unregister("before-parameter-build.dynamodb.BatchWriteItem", unique_id="hold-back")
         events.unregister("after-call.dynamodb.BatchWriteItem", unique_id="hand-back")
-    # Then chunks of at most 25 were sent, the leftovers re-sent, and all 60 are stored
+    # Then chunks of at most 25 were sent, the leftovers re-sent, and all 120 are stored
     assert reply.status == 200
-    assert max(calls) <= 25 and len(calls) > 3
-    assert len(_stored(acme)) == 60
+    assert max(calls) <= 25 and len(calls) > 5
+    assert len(_stored(acme)) == 120
 
 
 def test_retries_that_run_out_answer_503_not_200(acme: Acme) -> None:
@@ -320,7 +320,7 @@ def test_retries_that_run_out_answer_503_not_200(acme: Acme) -> None:
     events.register("after-call.dynamodb.BatchWriteItem", give_back, unique_id="give-back")
     try:
         session = _session(acme)
-        reply = track(session["authToken"], [statement()])
+        reply = track(session["authToken"], [statement() for _ in range(120)])
     finally:
         events.unregister("before-parameter-build.dynamodb.BatchWriteItem", unique_id="take-all")
         events.unregister("before-call.dynamodb.BatchWriteItem", unique_id="answer")
@@ -354,3 +354,77 @@ def test_a_statement_larger_than_a_dynamodb_item_holds_is_400_naming_it(acme: Ac
     message = reply.json["message"]
     assert "Statement 1" in message and str(service.MAX_STATEMENT_BYTES) in message
     assert _stored(acme) == []
+
+
+def _operations() -> tuple[list[str], Any]:
+    """The DynamoDB operations the hub's client calls from now on, and a function to stop counting."""
+    seen: list[str] = []
+    hub_events = clients.dynamodb_client().meta.events
+
+    def count(model: Any, **_: Any) -> None:
+        seen.append(model.name)
+
+    hub_events.register("before-call.dynamodb", count, unique_id="count-operations")
+    return seen, lambda: hub_events.unregister("before-call.dynamodb", unique_id="count-operations")
+
+
+def test_a_track_that_fits_one_transaction_commits_statements_and_events_in_it(acme: Acme) -> None:
+    # Given a session and a usual flush: a few statements, one of them completed
+    session = _session(acme)
+    seen, stop = _operations()
+    try:
+        # When it is tracked
+        reply = track(session["authToken"], [statement(), statement(), statement("completed")])
+    finally:
+        stop()
+    # Then one TransactWriteItems held the statements, their postings and the event: no batch write
+    assert reply.status == 200
+    assert seen.count("TransactWriteItems") == 1 and "BatchWriteItem" not in seen, seen
+    assert len(_stored(acme)) == 3
+    assert events_repository.read_counter(acme.collector_program).seq == 1
+
+
+class _CommitFails:
+    """botocore before-call hook: every TransactWriteItems fails as if DynamoDB were unreachable."""
+
+    def __call__(self, **_: Any) -> None:
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url="https://dynamodb.test")
+
+
+def test_a_larger_track_is_invisible_until_its_batch_commits_and_a_re_send_completes_it(acme: Acme) -> None:
+    # Given a track of 150 statements (2 completed, none with an id) whose last transaction fails
+    session = _session(acme)
+    body = [statement() for _ in range(148)] + [statement("completed"), statement("completed")]
+    hub_events = clients.dynamodb_client().meta.events
+    hub_events.register("before-call.dynamodb.TransactWriteItems", _CommitFails(), unique_id="commit-fails")
+    try:
+        failed = track(session["authToken"], body)
+    finally:
+        hub_events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="commit-fails")
+    # Then the tracker is told to retry, the items written are invisible, and no event exists
+    assert failed.status == 503
+    assert _stored(acme) == []
+    assert events_repository.read_counter(acme.collector_program).seq == 0
+    raw = clients.table(statements.table_name()).scan(ConsistentRead=True)["Items"]
+    assert any(i.get("B") for i in raw if str(i["PK"]).startswith("STMT#"))  # written, not visible
+    # When the tracker sends the same batch again
+    assert track(session["authToken"], body).status == 200
+    # Then every statement is stored once and each completion published once
+    stored = _stored(acme)
+    assert len(stored) == 150 and len({s["id"] for s in stored}) == 150
+    assert events_repository.read_counter(acme.collector_program).seq == 2
+    # And a third send (the second answer lost) neither hides nor duplicates anything
+    assert track(session["authToken"], body).status == 200
+    assert len(_stored(acme)) == 150
+    assert events_repository.read_counter(acme.collector_program).seq == 2
+
+
+def test_a_batch_with_more_completions_than_its_commit_holds_is_400_and_stores_nothing(acme: Acme) -> None:
+    session = _session(acme)
+    reply = track(session["authToken"], [statement("completed") for _ in range(120)])
+    assert reply.status == 400 and "at most 49 completed statements" in reply.body
+    assert _stored(acme) == []
+    raw = clients.table(statements.table_name()).scan(ConsistentRead=True)["Items"]
+    assert not [i for i in raw if str(i["PK"]).startswith("STMT#")]

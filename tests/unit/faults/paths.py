@@ -365,11 +365,10 @@ def _pushed_once(stack: Stack, web_token: str) -> None:
     assert types == ["AI_COMP_SUCCESS", "AI_STARTED"], types
 
 
-def _touched_or_stored(item: dict[str, Any]) -> bool:
-    """A track stores its plain statements first, then its `completed` ones with their event in one
-    transaction: a failure in between leaves the plain ones (and the token's lastAccessed touch).
-    The retry of the same batch derives the same ids for id-less statements and completes it."""
-    return item["SK"] == "TOKEN" or str(item["PK"]).startswith("STMT#")
+def _touched(item: dict[str, Any]) -> bool:
+    """A track commits its statements, postings and completion events in one transaction: a failure
+    leaves only the token's sliding lastAccessed touch (its first call)."""
+    return bool(item["SK"] == "TOKEN")
 
 
 def _scan(name: str) -> list[dict[str, Any]]:
@@ -423,9 +422,7 @@ WRITE_PATHS = (
         lambda stack: _unique("dora-"),
         converged=_identified_once,
     ),
-    WritePath(
-        "collector track", "rage", _track, _session, may_leave=_touched_or_stored, converged=_tracked_once
-    ),
+    WritePath("collector track", "rage", _track, _session, may_leave=_touched, converged=_tracked_once),
     WritePath("webhook render", "hub", _render),
     WritePath(
         "webhook render several codes",

@@ -37,6 +37,7 @@ from trackhub.errors import (
     Unauthenticated,
 )
 from trackhub.errors import InvalidInput as BadRequest
+from trackhub.events import repository as event_store
 from trackhub.events import service as events
 from trackhub.events.errors import ExtraItemRejected
 from trackhub.events.models import NewEvent
@@ -302,7 +303,8 @@ def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, 
     authority = _authority(session.account_id, home_page)
     context = session.context()
     stored: list[StoredStatement] = []
-    for i, s in enumerate(_with_ids(token_hash(raw_token(authorization)), batch)):
+    hashed = token_hash(raw_token(authorization))
+    for i, s in enumerate(_with_ids(hashed, batch)):
         stored.append(
             statements.new_statement(
                 session.account_id, s, stored=now, authority=authority, context=context, order=i
@@ -313,15 +315,17 @@ def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, 
             raise BadRequest(
                 f"Statement {index} is larger than {MAX_STATEMENT_BYTES} bytes; it cannot be stored"
             )
-    completed = [s for s in stored if _verb(s) == COMPLETED_VERB]
-    statements.store([s for s in stored if _verb(s) != COMPLETED_VERB])
-    if completed:
-        _publish_completed(session, completed)
+    _store(session, hashed, batch, stored)
     metrics.add_metric(name="CollectorStatementsStored", unit=MetricUnit.Count, value=len(stored))
     return SUCCESS
 
 
 _RETRY_IDS = uuid.UUID("5b0c1e4e-2f36-4d55-9a56-7c1f1f4a7d21")  # uuid5 namespace of derived ids
+
+
+def _digest(batch: list[dict[str, Any]]) -> str:
+    """Of the batch's content, as the tracker sends it (derived ids, the batch id)."""
+    return hashlib.sha256(json.dumps(batch, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
 def _with_ids(hashed_token: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -336,10 +340,7 @@ def _with_ids(hashed_token: str, batch: list[dict[str, Any]]) -> list[dict[str, 
         own = statement.get("id")
         statement_id = own.lower() if isinstance(own, str) and UUID_RE.match(own) else None
         if statement_id is None or statement_id in taken:
-            digest = (
-                digest
-                or hashlib.sha256(json.dumps(batch, sort_keys=True, default=str).encode("utf-8")).hexdigest()
-            )
+            digest = digest or _digest(batch)
             statement_id = str(uuid.uuid5(_RETRY_IDS, f"{hashed_token}#{digest}#{index}"))
         taken.add(statement_id)
         out.append({**statement, "id": statement_id})
@@ -351,21 +352,66 @@ def _verb(stored: StoredStatement) -> str | None:
     return verb.get("id") if isinstance(verb, dict) else None
 
 
-def _publish_completed(session: SessionToken, completed: list[StoredStatement]) -> None:
-    """Each completed statement and its event commit together (one transaction each)."""
+_COMMIT_ATTEMPTS = 3  # rounds of leaving out completion events a re-send finds published already
+
+
+def _store(
+    session: SessionToken, hashed_token: str, body: list[dict[str, Any]], stored: list[StoredStatement]
+) -> None:
+    """Every statement of the track with its postings and completion events, or nothing visible.
+
+    One TransactWriteItems when it all fits one (a tracker's usual flush). Else a batch: the items go
+    out in BatchWriteItem chunks carrying a batch id (`B`), invisible to every read until one last
+    transaction creates the batch record with the completion events (docs/collector.md). The batch id
+    is derived like the statement ids: a re-send of the same batch writes the same items under the same
+    id, so a re-send of a batch that committed (its answer lost) never hides it again."""
+    completed = [s for s in stored if _verb(s) == COMPLETED_VERB]
+    program = _collector_program(session) if completed else ""
+    pending = [_completed_event(session, s, program) for s in completed]
+    event_items = 2 * len(pending) + 1 if pending else 0  # each event and its id guard, the counter
+    items = statements_repository.items_of(stored)
+    if len(items) + event_items <= statements_repository.TRANSACTION_ITEMS:
+        _commit(session, statements_repository.put_entries(items), pending)
+        return
+    if event_items + 1 > statements_repository.TRANSACTION_ITEMS:
+        most = (statements_repository.TRANSACTION_ITEMS - 2) // 2
+        raise BadRequest(
+            f"A batch of more than one transaction commits at most {most} completed statements; "
+            f"this one has {len(completed)}: send them in smaller batches"
+        )
+    batch = uuid.uuid5(_RETRY_IDS, f"{hashed_token}#{_digest(body)}#batch").hex
+    statements_repository.put_many(stored, batch=batch)
+    _commit(session, [statements_repository.batch_commit_put(session.account_id, batch)], pending, batch)
+
+
+def _commit(
+    session: SessionToken, entries: list[dict[str, Any]], pending: list[NewEvent], batch: str | None = None
+) -> None:
+    """One transaction of `entries` with the completion events; events a re-send finds published are
+    left out (the statements are overwritten with themselves)."""
+    for _ in range(_COMMIT_ATTEMPTS):
+        try:
+            if pending:
+                events.publish_all(pending, extra_transact_items=entries)
+            else:
+                statements_repository.transact(entries)
+            return
+        except (ExtraItemRejected, statements_repository.WriteRejected):
+            # only the batch record has a condition: this batch committed already (a re-send whose
+            # first answer was lost), or an LRS writer took its ids over (the tracker sends again)
+            if batch is not None and statements_repository.batch_committed(session.account_id, batch):
+                return
+            raise DependencyUnavailable("the statements were being written concurrently; retry") from None
+        except Conflict:
+            pending = [e for e in pending if event_store.get_event(str(e.event_id)) is None]
+    raise DependencyUnavailable("the statements were being written concurrently; retry")
+
+
+def _collector_program(session: SessionToken) -> str:
     account = tenancy.get_account(session.account_id)
     if account is None:
         raise NotFound(ACTIVITY_NOT_FOUND)
-    program = account.hub_programs.collector
-    for stored in completed:
-        try:
-            events.publish(
-                _completed_event(session, stored, program),
-                extra_transact_items=statements_repository.transact_puts(stored),
-            )
-        except (ExtraItemRejected, Conflict):
-            # the event exists: a client re-sending a batch with its own statement ids; keep the statement
-            statements.store([stored])
+    return account.hub_programs.collector
 
 
 def end(authorization: str | None) -> dict[str, Any]:

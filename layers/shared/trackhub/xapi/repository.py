@@ -347,16 +347,24 @@ def _write_chunk(name: str, pending: list[dict[str, Any]], attempts: int) -> Non
     raise DependencyUnavailable("the statements table is busy; retry the batch")
 
 
-def put_many(statements: Sequence[StoredStatement]) -> None:
+def put_entries(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Unconditional TransactWriteItems Puts of these items (the collector's single-transaction track)."""
+    name = table_name()
+    return [{"Put": {"TableName": name, "Item": attribute_values(item)}} for item in items]
+
+
+def put_many(statements: Sequence[StoredStatement], *, batch: str | None = None) -> None:
     """Write every statement with its group postings (the collector's path, no conditions):
     BatchWriteItem in chunks of 25, WRITE_THREADS chunks at a time (a statement is ~1.1 items, so a
     near-1 MB batch of ~3,000 statements is ~140 calls), re-sending UnprocessedItems with backoff.
+    `batch`: every item carries it, invisible to readers until that batch's record commits.
 
     Returns only when all are written; raises DependencyUnavailable when the retries run out (the
-    caller answers 503 and the client re-sends the batch: nothing it was told is stored is lost).
+    caller answers 503 and the client re-sends the batch).
     """
     name, attempts = table_name(), statement_settings().STATEMENTS_WRITE_MAX_ATTEMPTS
-    requests = [{"PutRequest": {"Item": attribute_values(i)}} for i in items_of(statements)]
+    marker = {BATCH_ATTRIBUTE: batch} if batch else {}
+    requests = [{"PutRequest": {"Item": attribute_values({**i, **marker})}} for i in items_of(statements)]
     chunks = [requests[start : start + BATCH_SIZE] for start in range(0, len(requests), BATCH_SIZE)]
     if len(chunks) <= 1:
         for chunk in chunks:
@@ -424,6 +432,10 @@ def uncommitted(account_id: str, items: Iterable[Mapping[str, Any]]) -> set[str]
     records = _batch_get([batch_key(account_id, batch) for batch in named])
     committed = {str(r["batchId"]) for r in records if r.get("state") == COMMITTED}
     return set(named) - committed
+
+
+def batch_committed(account_id: str, batch_id: str) -> bool:
+    return not uncommitted(account_id, [{BATCH_ATTRIBUTE: batch_id}])
 
 
 def in_batch(item: Mapping[str, Any], batches: set[str]) -> bool:

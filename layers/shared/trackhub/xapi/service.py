@@ -77,10 +77,6 @@ def new_statement(
     )
 
 
-def store(statements: Sequence[StoredStatement]) -> None:
-    repository.put_many(statements)
-
-
 # ------------------------------------------------------------------ reading
 def _bad(parameter: str, problem: str) -> InvalidInput:
     return InvalidInput(f"{parameter}: {problem}", details=[{"field": parameter, "problem": problem}])
