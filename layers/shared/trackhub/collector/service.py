@@ -37,8 +37,6 @@ from trackhub.errors import (
     Unauthenticated,
 )
 from trackhub.errors import InvalidInput as BadRequest
-from trackhub.events import repository as event_store
-from trackhub.events import service as events
 from trackhub.events.errors import ExtraItemRejected
 from trackhub.events.models import NewEvent
 from trackhub.observability import logger, metrics
@@ -46,7 +44,7 @@ from trackhub.storage.items import iso, utc_now
 from trackhub.tenancy import repository as tenancy
 from trackhub.xapi import repository as statements_repository
 from trackhub.xapi import service as statements
-from trackhub.xapi.completion import completed_event
+from trackhub.xapi.completion import commit_with_events, completed_event
 from trackhub.xapi.models import COMPLETED_VERB, UUID_RE, StoredStatement
 
 NOT_AVAILABLE = "Tracking code not available!"
@@ -310,12 +308,15 @@ def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, 
                 session.account_id, s, stored=now, authority=authority, context=context, order=i
             )
         )
-    for index, item in enumerate(stored):
-        if statements_repository.item_size(statements_repository.to_item(item)) > MAX_STATEMENT_BYTES:
+    items = statements_repository.items_of(stored)
+    # the statements' own items come in `stored` order (their postings between groups)
+    own = (item for item in items if item["SK"] == statements_repository.STATEMENT_SK)
+    for index, item in enumerate(own):
+        if statements_repository.item_size(item) > MAX_STATEMENT_BYTES:
             raise BadRequest(
                 f"Statement {index} is larger than {MAX_STATEMENT_BYTES} bytes; it cannot be stored"
             )
-    _store(session, hashed, batch, stored)
+    _store(session, hashed, batch, stored, items)
     metrics.add_metric(name="CollectorStatementsStored", unit=MetricUnit.Count, value=len(stored))
     return SUCCESS
 
@@ -356,7 +357,11 @@ _COMMIT_ATTEMPTS = 3  # rounds of leaving out completion events a re-send finds 
 
 
 def _store(
-    session: SessionToken, hashed_token: str, body: list[dict[str, Any]], stored: list[StoredStatement]
+    session: SessionToken,
+    hashed_token: str,
+    body: list[dict[str, Any]],
+    stored: list[StoredStatement],
+    items: list[dict[str, Any]],
 ) -> None:
     """Every statement of the track with its postings and completion events, or nothing visible.
 
@@ -369,7 +374,6 @@ def _store(
     program = _collector_program(session) if completed else ""
     pending = [_completed_event(session, s, program) for s in completed]
     event_items = 2 * len(pending) + 1 if pending else 0  # each event and its id guard, the counter
-    items = statements_repository.items_of(stored)
     if len(items) + event_items <= statements_repository.TRANSACTION_ITEMS:
         _commit(session, statements_repository.put_entries(items), pending)
         return
@@ -380,7 +384,7 @@ def _store(
             f"this one has {len(completed)}: send them in smaller batches"
         )
     batch = uuid.uuid5(_RETRY_IDS, f"{hashed_token}#{_digest(body)}#batch").hex
-    statements_repository.put_many(stored, batch=batch)
+    statements_repository.put_many(items, batch=batch)
     _commit(session, [statements_repository.batch_commit_put(session.account_id, batch)], pending, batch)
 
 
@@ -389,22 +393,15 @@ def _commit(
 ) -> None:
     """One transaction of `entries` with the completion events; events a re-send finds published are
     left out (the statements are overwritten with themselves)."""
-    for _ in range(_COMMIT_ATTEMPTS):
-        try:
-            if pending:
-                events.publish_all(pending, extra_transact_items=entries)
-            else:
-                statements_repository.transact(entries)
-            return
-        except (ExtraItemRejected, statements_repository.WriteRejected):
-            # only the batch record has a condition: this batch committed already (a re-send whose
-            # first answer was lost), or an LRS writer took its ids over (the tracker sends again)
-            if batch is not None and statements_repository.batch_committed(session.account_id, batch):
-                return
+    try:
+        commit_with_events(entries, pending, attempts=_COMMIT_ATTEMPTS)
+    except (ExtraItemRejected, statements_repository.WriteRejected):
+        # only the batch record has a condition: this batch committed already (a re-send whose first
+        # answer was lost), or an LRS writer took its ids over (the tracker sends again)
+        if batch is None or not statements_repository.batch_committed(session.account_id, batch):
             raise DependencyUnavailable("the statements were being written concurrently; retry") from None
-        except Conflict:
-            pending = [e for e in pending if event_store.get_event(str(e.event_id)) is None]
-    raise DependencyUnavailable("the statements were being written concurrently; retry")
+    except Conflict:
+        raise DependencyUnavailable("the statements were being written concurrently; retry") from None
 
 
 def _collector_program(session: SessionToken) -> str:

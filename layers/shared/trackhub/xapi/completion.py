@@ -3,10 +3,15 @@ one kind of event for a completion, its id derived from the statement's so a re-
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trackhub.errors import Conflict
+from trackhub.events import repository as event_store
+from trackhub.events import service as events
+from trackhub.events.errors import ExtraItemRejected
 from trackhub.events.models import NewEvent
+from trackhub.xapi import repository
 from trackhub.xapi.models import StoredStatement
 
 COMPLETED_EVENT_TYPE = "COLLECTOR_COMPLETED"
@@ -34,3 +39,22 @@ def completed_event(
         publisher_event_data=data,
         event_start_utc=item.stored,
     )
+
+
+def commit_with_events(entries: list[dict[str, Any]], pending: Sequence[NewEvent], *, attempts: int) -> None:
+    """One TransactWriteItems of `entries` with these completion events. An event a re-send finds
+    published already is left out and the transaction sent again; Conflict when that keeps happening.
+    The entries' own failed conditions propagate (repository.WriteRejected, ExtraItemRejected)."""
+    left = list(pending)
+    for _ in range(attempts):
+        try:
+            if left:
+                events.publish_all(left, extra_transact_items=entries)
+            else:
+                repository.transact(entries)
+            return
+        except ExtraItemRejected:
+            raise  # a Conflict too, but the caller's entries, not an event that exists
+        except Conflict:
+            left = [e for e in left if event_store.get_event(str(e.event_id)) is None]
+    raise Conflict("statements are being written concurrently under the same ids; retry")

@@ -24,7 +24,6 @@ from trackhub.auth.authorize import require_part
 from trackhub.auth.principal import Principal
 from trackhub.auth.scopes import Part
 from trackhub.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from trackhub.events import repository as event_store
 from trackhub.events import service as events
 from trackhub.events.errors import ExtraItemRejected
 from trackhub.events.models import NewEvent
@@ -395,18 +394,10 @@ def _commit_batch(account: str, batch: str, written: Sequence[_Member]) -> None:
     record = [repository.batch_commit_put(account, batch), *(e for m in written for e in m.voids)]
     completed = [m.item for m in written if verb_id(m.item.statement) == COMPLETED_VERB]
     pending = [completed_event(_collector_program(account), s) for s in completed] if completed else []
-    for _ in range(_MAX_ATTEMPTS):
-        try:
-            if not pending:
-                repository.transact(record)
-            else:
-                events.publish_all(pending, extra_transact_items=record)
-            return
-        except (repository.WriteRejected, ExtraItemRejected):
-            raise _Aborted from None
-        except Conflict:
-            pending = [e for e in pending if event_store.get_event(str(e.event_id)) is None]
-    raise Conflict("statements are being written concurrently under the same ids; retry")
+    try:
+        completion.commit_with_events(record, pending, attempts=_MAX_ATTEMPTS)
+    except (repository.WriteRejected, ExtraItemRejected):
+        raise _Aborted from None
 
 
 def _collector_program(account: str) -> str:

@@ -72,7 +72,7 @@ POSTING_FIELDS = ("reg", "ragent", "ract", "verb")  # most selective first: the 
 ACCOUNT_INDEX = ("ByAccount", "AcctPK")
 POSTING_INDEX = ("ByPosting", "PostPK")
 _SK_END = "~"  # sorts after every statement id character
-_STATEMENT_SK = "STMT"
+STATEMENT_SK = "STMT"
 GROUP_SIZE = 100  # statements per write group: a posting lists at most 100 ids (~3.7 KB)
 _POSTINGS_PER_QUERY = 10  # posting items per Query round of a filtered read
 BATCH_ATTRIBUTE = "B"  # on the statement items of an LRS request spanning several transactions
@@ -114,7 +114,7 @@ def _table() -> Any:
 
 
 def statement_key(account_id: str, statement_id: str) -> dict[str, str]:
-    return {"PK": f"STMT#{account_id}#{statement_id}", "SK": _STATEMENT_SK}
+    return {"PK": f"STMT#{account_id}#{statement_id}", "SK": STATEMENT_SK}
 
 
 def stored_sk(stored: StoredStatement) -> str:
@@ -280,15 +280,6 @@ def posting_puts(
     return [{"Put": {"TableName": name, "Item": attribute_values({**p, **extra})}} for p in postings(members)]
 
 
-def transact_puts(
-    stored: StoredStatement, tags: Iterable[str] | None = None, *, new_only: bool = False
-) -> list[dict[str, Any]]:
-    """TransactWriteItems entries writing one statement as a write group of its own (statement and
-    postings): a completed statement committed with its hub event."""
-    tag_set = set(stored.tags if tags is None else tags)
-    return [statement_put(stored, tag_set, new_only=new_only), *posting_puts([(stored, tag_set)])]
-
-
 def void_entries(account_id: str, target: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Mark a stored statement (its raw item) voided: out of ByAccount; its group's postings still list
     it (they are shared and immutable) and filtered reads skip it; still readable by key for
@@ -353,8 +344,8 @@ def put_entries(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"Put": {"TableName": name, "Item": attribute_values(item)}} for item in items]
 
 
-def put_many(statements: Sequence[StoredStatement], *, batch: str | None = None) -> None:
-    """Write every statement with its group postings (the collector's path, no conditions):
+def put_many(items: Sequence[dict[str, Any]], *, batch: str | None = None) -> None:
+    """Write statement and posting items (`items_of`: the collector's path, no conditions):
     BatchWriteItem in chunks of 25, WRITE_THREADS chunks at a time (a statement is ~1.1 items, so a
     near-1 MB batch of ~3,000 statements is ~140 calls), re-sending UnprocessedItems with backoff.
     `batch`: every item carries it, invisible to readers until that batch's record commits.
@@ -364,7 +355,7 @@ def put_many(statements: Sequence[StoredStatement], *, batch: str | None = None)
     """
     name, attempts = table_name(), statement_settings().STATEMENTS_WRITE_MAX_ATTEMPTS
     marker = {BATCH_ATTRIBUTE: batch} if batch else {}
-    requests = [{"PutRequest": {"Item": attribute_values({**i, **marker})}} for i in items_of(statements)]
+    requests = [{"PutRequest": {"Item": attribute_values({**i, **marker})}} for i in items]
     chunks = [requests[start : start + BATCH_SIZE] for start in range(0, len(requests), BATCH_SIZE)]
     if len(chunks) <= 1:
         for chunk in chunks:
