@@ -3,8 +3,21 @@
 Arrows point down only: handlers -> api (HTTP edge) -> dialect services -> repositories -> storage.
 """
 
+import gc
 import os
 
 # pydantic looks for plugins in every installed distribution's entry points when it builds its first
 # model: a scan of the whole sys.path on each cold start. We use none.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+# The libraries every function loads at init (an HTTP handler has loaded Powertools' event handler
+# too: its first import). What they create lives as long as the execution environment, so it is frozen
+# out of the garbage collector. Without that, the hub's own modules push CPython into its first full
+# collection during nearly every cold start, walking ~50,000 objects (~14 ms); frozen, the count toward
+# that pass restarts here, and when a warm environment reaches it, it leaves these objects out
+# (docs/performance.md, "Cold start, fourth round"; tests/unit/coldstart/test_init_gc.py).
+import boto3  # noqa: F401
+from aws_lambda_powertools import Logger, Metrics  # noqa: F401
+from pydantic import BaseModel  # noqa: F401
+
+gc.freeze()

@@ -7,13 +7,10 @@ and is now loaded on first use, where used at all.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from hubtest import fresh
 
 ROOT = Path(__file__).resolve().parents[3]
 HANDLERS = sorted(ROOT.glob("functions/*/app.py"))
@@ -27,9 +24,6 @@ NOT_AT_IMPORT = {
     "aws_lambda_powertools.event_handler.openapi.models": "only the OpenAPI document needs them",
 }
 
-# Packages of the dev venv that botocore imports when present (pyOpenSSL brings `cryptography`) and
-# the built layer lacks; the child refuses them, like bench/coldstart.py refuses all such modules.
-NOT_IN_LAYER = ("OpenSSL", "awscrt")
 # Powertools' batch utility loads its parser's pydantic models (~0.1 s) when pydantic is already
 # imported, so a batch handler must import it before anything of trackhub.
 BATCH_HANDLERS = [p for p in HANDLERS if "utilities.batch import" in p.read_text(encoding="utf-8")]
@@ -37,16 +31,7 @@ BATCH_HANDLERS = [p for p in HANDLERS if "utilities.batch import" in p.read_text
 BUILT_AS_DEFAULTS = ["trackhub.webhooks.models.Consents", "trackhub.webhooks.models.ViewContext"]
 
 _CHILD = """
-import importlib.util, json, sys
-
-class NotInLayer:
-    def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in {blocked!r}:
-            raise ModuleNotFoundError(name)
-        return None
-
-sys.meta_path.insert(0, NotInLayer())
-sys.path[:0] = [{layer!r}]
+import importlib.util, json
 for index, path in enumerate({handlers!r}):
     spec = importlib.util.spec_from_file_location(f"handler_{{index}}", path)
     module = importlib.util.module_from_spec(spec)
@@ -71,15 +56,7 @@ print(json.dumps({{"modules": sorted(sys.modules), "built": built}}))
 
 def fresh_import(handlers: list[Path]) -> dict[str, list[str]]:
     """What a new interpreter holds after importing these handlers, and which trackhub models it built."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    code = _CHILD.format(
-        blocked=NOT_IN_LAYER, layer=str(ROOT / "layers" / "shared"), handlers=[str(p) for p in handlers]
-    )
-    done = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, list[str]] = fresh.run(_CHILD.format(handlers=[str(p) for p in handlers]))
     return result
 
 

@@ -11,7 +11,7 @@ from trackhub.webhooks.schedule import delay_after, parse_schedule
 
 
 def test_the_default_schedule_puts_the_tenth_attempt_within_about_two_hours() -> None:
-    from trackhub.config import WebhookSettings
+    from trackhub.settings.webhooks import WebhookSettings
 
     steps = parse_schedule(WebhookSettings(WEBHOOKS_TABLE_NAME="t").WEBHOOK_RETRY_SCHEDULE)
     waited = sum(delay_after(n, steps) for n in range(1, 10))  # after failures 1..9
@@ -46,7 +46,7 @@ def test_post_keeps_the_url_query_and_get_flattens() -> None:
 def test_template_parameter_and_settings_share_the_default_schedule() -> None:
     from pathlib import Path
 
-    from trackhub.config import WebhookSettings
+    from trackhub.settings.webhooks import WebhookSettings
     from trackhub_local.template import load_yaml
 
     template = load_yaml(Path(__file__).resolve().parents[3] / "template.yaml")

@@ -13,7 +13,7 @@ import json
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -38,7 +38,6 @@ from trackhub.errors import (
 )
 from trackhub.errors import InvalidInput as BadRequest
 from trackhub.events.errors import ExtraItemRejected
-from trackhub.events.models import NewEvent
 from trackhub.observability import logger, metrics
 from trackhub.storage.items import iso, utc_now
 from trackhub.tenancy import repository as tenancy
@@ -46,6 +45,9 @@ from trackhub.xapi import repository as statements_repository
 from trackhub.xapi import service as statements
 from trackhub.xapi.completion import commit_with_events, completed_event
 from trackhub.xapi.models import COMPLETED_VERB, UUID_RE, StoredStatement
+
+if TYPE_CHECKING:
+    from trackhub.events.models import NewEvent
 
 NOT_AVAILABLE = "Tracking code not available!"
 NOT_STARTED = "Activity is not started"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -23,6 +23,7 @@ from pydantic import (
 
 from trackhub.auth.scopes import PROGRAM_ID_PATTERN
 from trackhub.base_model import HubModel
+from trackhub.storage.items import parse_utc
 
 MAX_EVENT_DATA_BYTES = 256 * 1024  # compact UTF-8 JSON of PublisherEventData
 DEFAULT_FEED_LIMIT = 100
@@ -31,38 +32,9 @@ MAX_SEQ = 10**12 - 1  # feed sequences are zero-padded to 12 digits in sort keys
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 EVENT_ID_RE = re.compile(rf"^(?P<program>{PROGRAM_ID_PATTERN})-(?P<uuid>{_UUID})$")
-_MAX_TIMESTAMP_CHARS = 64
 
 
 # ------------------------------------------------------------------ field rules
-def parse_utc(value: Any, *, round_up: bool = False) -> datetime:
-    """An ISO-8601 string with `Z` or an offset -> an aware UTC datetime in whole milliseconds.
-
-    Sub-millisecond digits are dropped (stored times), or rounded up (`round_up`, for a lower bound
-    such as `since`, so that it excludes exactly what it should at millisecond resolution).
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and len(value) <= _MAX_TIMESTAMP_CHARS:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError("must be an ISO-8601 date-time such as 2024-05-01T12:30:00Z") from None
-    else:
-        raise ValueError("must be an ISO-8601 date-time string such as 2024-05-01T12:30:00Z")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("must include Z or a UTC offset (a time without one is ambiguous)")
-    try:
-        moment = moment.astimezone(UTC)
-        spare = moment.microsecond % 1000
-        moment -= timedelta(microseconds=spare)
-        if round_up and spare:
-            moment += timedelta(milliseconds=1)
-    except OverflowError:
-        raise ValueError("is out of range") from None
-    return moment
-
-
 def compact_json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 

@@ -30,11 +30,10 @@ from trackhub.events.models import (
     StoredEvent,
     data_size,
     normalize_event_id,
-    parse_utc,
 )
 from trackhub.observability import logger, metrics
 from trackhub.storage.batch import get_across
-from trackhub.storage.items import utc_now
+from trackhub.storage.items import parse_utc, utc_now
 from trackhub.tenancy import repository as tenancy
 
 __all__ = ["ExtraItemRejected", "delete_as", "get_as", "publish", "publish_all", "publish_as", "read_feed_as"]

@@ -1,18 +1,22 @@
 """The event a stored `completed` statement publishes, whoever stored it (collector track or the LRS):
-one kind of event for a completion, its id derived from the statement's so a re-send publishes once."""
+one kind of event for a completion, its id derived from the statement's so a re-send publishes once.
+
+The event store is imported by the first write that has a completion to publish: most statement
+writes have none, and its models and service are a few ms of a cold start.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trackhub.errors import Conflict
-from trackhub.events import repository as event_store
-from trackhub.events import service as events
 from trackhub.events.errors import ExtraItemRejected
-from trackhub.events.models import NewEvent
 from trackhub.xapi import repository
 from trackhub.xapi.models import StoredStatement
+
+if TYPE_CHECKING:
+    from trackhub.events.models import NewEvent
 
 COMPLETED_EVENT_TYPE = "COLLECTOR_COMPLETED"
 
@@ -21,6 +25,8 @@ def completed_event(
     program: str, item: StoredStatement, *, participant: str, details: Mapping[str, Any]
 ) -> NewEvent:
     """`details`: what the writer adds to the event data between `statementId` and `objectId`."""
+    from trackhub.events.models import NewEvent
+
     statement = item.statement
     obj = statement.get("object")
     data: dict[str, Any] = {
@@ -46,6 +52,9 @@ def commit_with_events(entries: list[dict[str, Any]], pending: Sequence[NewEvent
     published already is left out and the transaction sent again; Conflict when that keeps happening.
     The entries' own failed conditions propagate (repository.WriteRejected, ExtraItemRejected)."""
     left = list(pending)
+    if left:  # only a write with events loads the event store (`left` only shrinks from here)
+        from trackhub.events import repository as event_store
+        from trackhub.events import service as events
     for _ in range(attempts):
         try:
             if left:

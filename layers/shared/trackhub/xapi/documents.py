@@ -21,8 +21,7 @@ from trackhub.auth.principal import Principal
 from trackhub.auth.scopes import Part
 from trackhub.config import document_settings
 from trackhub.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge, PreconditionFailed
-from trackhub.events.models import parse_utc
-from trackhub.storage.items import iso, utc_now
+from trackhub.storage.items import iso, parse_utc, utc_now
 from trackhub.xapi import document_store as store
 from trackhub.xapi.document_store import Document, Scope
 from trackhub.xapi.models import UUID_RE, agent_ifi, index_value

@@ -19,8 +19,7 @@ from trackhub.auth.authorize import require_part
 from trackhub.auth.principal import Principal
 from trackhub.auth.scopes import Part
 from trackhub.errors import InvalidInput, NotFound
-from trackhub.events.models import parse_utc
-from trackhub.storage.items import iso
+from trackhub.storage.items import iso, parse_utc
 from trackhub.xapi import repository
 from trackhub.xapi.models import (
     DEFAULT_LIMIT,

@@ -11,8 +11,8 @@ from trackhub.base_model import HubModel
 from trackhub.errors import InvalidInput
 from trackhub.events import cursor
 from trackhub.events.api_models import PROGRAM_ID_HINT
-from trackhub.events.models import FeedPage, FeedQuery, StoredEvent, parse_utc
-from trackhub.storage.items import iso
+from trackhub.events.models import FeedPage, FeedQuery, StoredEvent
+from trackhub.storage.items import iso, parse_utc
 
 
 class CategoryOut(HubModel):

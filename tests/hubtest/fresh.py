@@ -1,0 +1,43 @@
+"""Fresh interpreters shaped like a Lambda environment's: the tests that guard what a cold start loads.
+
+The dev venv holds packages botocore imports when present (pyOpenSSL brings `cryptography`, awscrt)
+that the built layer lacks; the child refuses them, as bench/coldstart.py refuses every such module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "shared"
+NOT_IN_LAYER = ("OpenSSL", "awscrt")
+
+_PRELUDE = """
+import sys
+
+class NotInLayer:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(name)
+        return None
+
+sys.meta_path.insert(0, NotInLayer())
+sys.path[:0] = {paths!r}
+"""
+
+
+def run(body: str, *paths: Path, timeout: float = 120) -> Any:
+    """Run `body` in a new interpreter with `paths` then the layer first on sys.path (no PYTHONPATH);
+    it must print one JSON value on its last line, which is returned."""
+    code = _PRELUDE.format(blocked=NOT_IN_LAYER, paths=[str(p) for p in (*paths, LAYER)]) + body
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

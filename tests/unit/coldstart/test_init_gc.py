@@ -1,0 +1,60 @@
+"""Cold start guard that needs no clock: the garbage collector's work during a handler's init.
+
+`import trackhub` loads the libraries every function uses and freezes them out of the collector
+(trackhub/__init__.py): without it, CPython's first full collection falls inside nearly every handler's
+init and walks ~50,000 objects (~14 ms, docs/performance.md "Cold start, fourth round"); with it, the
+count toward that pass starts again after the libraries, and the pass, when a warm environment gets
+to it, leaves the frozen objects out.
+Each handler is imported alone in a fresh interpreter, as bench/coldstart.py samples it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hubtest import fresh
+
+ROOT = Path(__file__).resolve().parents[3]
+# The heaviest of each family at init (most modules and model classes), and the lightest.
+HANDLERS = [
+    ROOT / "functions" / name / "app.py"
+    for name in ("health", "xapi_statements_post", "content_render", "webhooks_list", "collector_track")
+]
+_CHILD = """
+import gc, json
+full = []
+gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] == 2 and full.append(1))
+{body}
+import boto3
+print(json.dumps({{
+    "full_collections": len(full),
+    "frozen": gc.get_freeze_count(),
+    "boto3_session_tracked": any(o is boto3.Session for o in gc.get_objects()),
+}}))
+"""
+
+
+def child(handler: Path, body: str) -> dict[str, int]:
+    result: dict[str, int] = fresh.run(_CHILD.format(body=body), handler.parent)
+    return result
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda p: p.parent.name)
+def test_a_handler_init_runs_no_full_collection(handler: Path) -> None:
+    # Given the handler imported alone in a fresh interpreter
+    result = child(handler, "import app")
+    # Then the libraries were frozen out of the collector and no full pass ran during the import
+    assert result["frozen"] > 20_000
+    assert result["boto3_session_tracked"] is False
+    assert result["full_collections"] == 0
+
+
+def test_without_the_freeze_the_same_import_runs_a_full_collection() -> None:
+    # Given the heaviest handler's import with trackhub's freeze made a no-op
+    handler = HANDLERS[1]
+    body = "import gc\ngc.freeze = lambda: None\nimport app"
+    result = child(handler, body)
+    # Then a full collection falls inside the init: the guard above measures something real
+    assert result["frozen"] == 0
+    assert result["full_collections"] >= 1
