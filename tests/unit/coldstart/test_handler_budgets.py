@@ -96,7 +96,20 @@ FAMILIES = (
         15,
         ("trackhub.events", "trackhub.webtracking", "trackhub.collector", "trackhub.xapi"),
     ),
-    Family("xapi", r"xapi_.*", 13, ("trackhub.webtracking", "trackhub.collector", "trackhub.webhooks")),
+    Family(
+        "xapi",
+        r"xapi_.*",
+        7,
+        # the event store is loaded by the first write with a completion to publish (xapi/completion.py)
+        (
+            "trackhub.events.models",
+            "trackhub.events.service",
+            "trackhub.events.repository",
+            "trackhub.webtracking",
+            "trackhub.collector",
+            "trackhub.webhooks",
+        ),
+    ),
 )
 
 _CHILD = """

@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -24,9 +24,7 @@ from trackhub.auth.authorize import require_part
 from trackhub.auth.principal import Principal
 from trackhub.auth.scopes import Part
 from trackhub.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from trackhub.events import service as events
 from trackhub.events.errors import ExtraItemRejected
-from trackhub.events.models import NewEvent
 from trackhub.observability import logger, metrics
 from trackhub.storage.items import iso, utc_now
 from trackhub.tenancy import repository as tenancy
@@ -43,6 +41,9 @@ from trackhub.xapi.models import (
     verb_id,
 )
 from trackhub.xapi.service import new_statement
+
+if TYPE_CHECKING:
+    from trackhub.events.models import NewEvent
 
 _MAX_ATTEMPTS = 3  # transaction rounds when a concurrent writer takes an id between check and write
 
@@ -419,6 +420,8 @@ def completed_event(program: str, item: StoredStatement) -> NewEvent:
 
 
 def _publish(account: str, plan: _Plan, program: str, member: _Member) -> None:
+    from trackhub.events import service as events  # a write with a completion only (completion.py)
+
     for _ in range(_MAX_ATTEMPTS):
         try:
             events.publish(
