@@ -12,6 +12,12 @@ def _mib(n: int) -> str:
     return f"{n / 1_048_576:.1f} MiB"
 
 
+def _bytecode(coverage: dict[str, int] | None) -> str:
+    if not coverage:
+        return ""
+    return f", bytecode for {coverage['unchecked_bytecode']} of {coverage['modules']} modules"
+
+
 def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     cold = results.get("cold_start")
@@ -51,7 +57,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
                 "size",
                 f"{layer['name']} (every function's layer)",
                 _mib(layer["bytes"]),
-                f"{_mib(layer['zip_bytes'])} zipped",
+                f"{_mib(layer['zip_bytes'])} zipped{_bytecode(layer.get('bytecode'))}",
                 "",
                 "",
             )

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.sizes import bytecode_coverage
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -64,3 +66,14 @@ def test_the_shared_layer_holds_the_domain_and_arm64_dependencies(build_dir: Pat
     assert native and all("aarch64" in p.name for p in native), native
     # boto3 and botocore travel together, or the runtime's boto3 would meet a foreign botocore.
     assert list(python.glob("boto3-*.dist-info")) and list(python.glob("botocore-*.dist-info"))
+
+
+def test_the_shared_layer_ships_bytecode_for_every_module(build_dir: Path) -> None:
+    # Given the built layer (layers/shared/Makefile)
+    coverage = bytecode_coverage(build_dir / "SharedLayer" / "python")
+    # Then every module has bytecode Python 3.11 loads without checking the source: Lambda's /opt is
+    # read-only, so a module without it would be compiled again on every cold start
+    assert coverage["modules"] > 900
+    assert coverage["unchecked_bytecode"] == coverage["modules"]
+    # and nothing that only served the build (console scripts naming the build's interpreter)
+    assert not (build_dir / "SharedLayer" / "python" / "bin").exists()
