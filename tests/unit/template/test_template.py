@@ -122,9 +122,13 @@ def test_tables_are_on_demand_recoverable_encrypted_and_retained() -> None:
         assert table["DeletionPolicy"] == "Retain", name
 
 
-def test_the_layer_is_built_by_sam_and_every_function_uses_it() -> None:
+def test_the_layer_is_built_by_its_makefile_and_every_function_uses_it() -> None:
+    # Given the shared layer / Then `sam build` runs layers/shared/Makefile (arm64 wheels + bytecode)
     layer = RESOURCES["SharedLayer"]
-    assert layer["Metadata"]["BuildMethod"] == "python3.11"
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
+    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+    makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text(encoding="utf-8")
+    assert "build-SharedLayer:" in makefile and "manylinux2014_aarch64" in makefile
     function_globals = DOC["Globals"]["Function"]
     assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
     assert function_globals["Runtime"] == "python3.11" and function_globals["Tracing"] == "Active"
