@@ -1,4 +1,4 @@
-"""Limits every HTTP function applies before routing."""
+"""The HTTP edge's settings."""
 
 from __future__ import annotations
 

@@ -52,12 +52,11 @@ def commit_with_events(entries: list[dict[str, Any]], pending: Sequence[NewEvent
     published already is left out and the transaction sent again; Conflict when that keeps happening.
     The entries' own failed conditions propagate (repository.WriteRejected, ExtraItemRejected)."""
     left = list(pending)
-    if left:  # only a write with events loads the event store (`left` only shrinks from here)
-        from trackhub.events import repository as event_store
-        from trackhub.events import service as events
     for _ in range(attempts):
         try:
-            if left:
+            if left:  # only a write with events loads the event store (module docstring)
+                from trackhub.events import service as events
+
                 events.publish_all(left, extra_transact_items=entries)
             else:
                 repository.transact(entries)
@@ -65,5 +64,8 @@ def commit_with_events(entries: list[dict[str, Any]], pending: Sequence[NewEvent
         except ExtraItemRejected:
             raise  # a Conflict too, but the caller's entries, not an event that exists
         except Conflict:
-            left = [e for e in left if event_store.get_event(str(e.event_id)) is None]
+            if left:
+                from trackhub.events import repository as event_store
+
+                left = [e for e in left if event_store.get_event(str(e.event_id)) is None]
     raise Conflict("statements are being written concurrently under the same ids; retry")
