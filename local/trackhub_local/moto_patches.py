@@ -32,6 +32,7 @@ import contextlib
 import copy
 import functools
 import json
+import re
 import threading
 import time
 from typing import Any
@@ -52,6 +53,9 @@ _PATCHED_SIZES = "_trackhub_linear_item_size"
 _PATCHED_PARSING = "_trackhub_plain_json_items"
 _PATCHED_MODULES = "_trackhub_listed_once"
 _PATCHED_ANSWERS = "_trackhub_plain_json_answers"
+# how botocore's JSON writes a binary value: `"B": "<base64>"`, `"BS": [...]`. An attribute named B or
+# BS is followed by `{` (its typed value), and inside a JSON string a quote is escaped.
+_BINARY_VALUE = re.compile(rb'"BS?":\s*[\["]')
 _JSON_CONTENT_TYPE = "application/x-amz-json-1.0"  # DynamoDB's protocol (JSON 1.0)
 # item operations whose shapes hold no timestamp or float: only blobs (B, BS) need the shape walk
 _PLAIN_ACTIONS = frozenset(
@@ -214,13 +218,11 @@ def plain_json_item_requests() -> None:
     @functools.wraps(original)
     def parse_parameters(self: DynamoHandler, request: Any) -> None:
         body = getattr(request, "data", None)
-        # botocore writes `"B": ` for a binary value; inside a JSON string a quote is escaped
         if (
             isinstance(body, bytes)
             and body
             and self._get_action() in _PLAIN_ACTIONS
-            and b'"B":' not in body
-            and b'"BS":' not in body
+            and not _BINARY_VALUE.search(body)
         ):
             parsed = json.loads(body)
             if isinstance(parsed, dict):

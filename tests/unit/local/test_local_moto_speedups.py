@@ -67,8 +67,15 @@ def test_item_requests_skip_the_shape_walk_unless_they_carry_binary_values(
         return original(self, raw_body, shape)
 
     monkeypatch.setattr(parse.JSONParser, "_parse_json_body", counted)
-    # Given items with and without binary values (a JSON string may contain the text "B":)
-    text = {"PK": {"S": "t"}, "doc": {"S": '{"B": 1}'}, "m": {"M": {"n": {"N": "2"}}}}
+    # Given items with and without binary values (a JSON string may contain the text "B":, and
+    # attributes may be named B or BS: the statements' batch marker is)
+    text = {
+        "PK": {"S": "t"},
+        "doc": {"S": '{"B": "1", "BS": ["2"]}'},
+        "m": {"M": {"n": {"N": "2"}}},
+        "B": {"S": "batch"},
+        "BS": {"SS": ["x", "y"]},
+    }
     binary = {"PK": {"S": "b"}, "blob": {"B": b"\x00\x01"}, "blobs": {"BS": [b"\x02"]}}
     # When they are written and read back
     ddb.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": text}}]})
