@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Depends
 
 from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, make_resolver
 from trackhub.auth.principal import Principal
-from trackhub.webhooks import service
+from trackhub.webhooks import render as rendering
 from trackhub.webhooks.api_models.render import RenderOut, RenderRequest
 
 app = make_resolver()
@@ -20,7 +20,7 @@ app = make_resolver()
     tags=["webhooks"],
 )
 def render(principal: Annotated[Principal, Depends(current_principal)], body: RenderRequest) -> RenderOut:
-    return RenderOut.of(service.render_as(principal, body.content, body.context))
+    return RenderOut.of(rendering.render_as(principal, body.content, body.context))
 
 
 lambda_handler = lambda_entry(app)

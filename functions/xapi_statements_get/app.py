@@ -16,7 +16,8 @@ from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, m
 from trackhub.auth.principal import Principal
 from trackhub.xapi import service
 from trackhub.xapi.http import check_version, header, more_base
-from trackhub.xapi.requests import read_response, with_version
+from trackhub.xapi.requests import with_version
+from trackhub.xapi.statement_http import read_response
 
 app = make_resolver()
 

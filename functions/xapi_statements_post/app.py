@@ -13,14 +13,8 @@ from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, m
 from trackhub.auth.principal import Principal
 from trackhub.xapi import lrs, service
 from trackhub.xapi.http import check_version, header, home_page, intended_method, more_base, xapi_headers
-from trackhub.xapi.requests import (
-    compact,
-    no_content,
-    read_response,
-    statement_body,
-    with_alternate_syntax,
-    with_version,
-)
+from trackhub.xapi.requests import compact, no_content, with_alternate_syntax, with_version
+from trackhub.xapi.statement_http import read_response, statement_body
 
 app = make_resolver()
 

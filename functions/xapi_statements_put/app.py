@@ -12,7 +12,8 @@ from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, m
 from trackhub.auth.principal import Principal
 from trackhub.xapi import lrs
 from trackhub.xapi.http import check_version, home_page
-from trackhub.xapi.requests import no_content, statement_body, with_version
+from trackhub.xapi.requests import no_content, with_version
+from trackhub.xapi.statement_http import statement_body
 
 app = make_resolver()
 

@@ -28,7 +28,7 @@ NOT_AT_IMPORT = {
 # imported, so a batch handler must import it before anything of trackhub.
 BATCH_HANDLERS = [p for p in HANDLERS if "utilities.batch import" in p.read_text(encoding="utf-8")]
 # Instantiated as field defaults (`context: ViewContext = ViewContext()`), so built with their class.
-BUILT_AS_DEFAULTS = ["trackhub.webhooks.models.Consents", "trackhub.webhooks.models.ViewContext"]
+BUILT_AS_DEFAULTS = ["trackhub.webhooks.context.Consents", "trackhub.webhooks.context.ViewContext"]
 
 _CHILD = """
 import importlib.util, json

@@ -16,7 +16,7 @@ from hubtest.functions import Reply, invoke
 from trackhub.collector import service
 from trackhub.storage import clients
 from trackhub.xapi import repository as statements
-from trackhub.xapi.models import StatementQuery
+from trackhub.xapi.records import StatementQuery
 
 REVOKE = "/admin/accounts/{accountId}/jwt-revocations"
 PLAYER = "/admin/accounts/{accountId}/players/{playerType}/{playerId}"

@@ -27,7 +27,7 @@ def _session(acme: Acme, code: str | None = None, **kwargs: Any) -> dict[str, An
 
 
 def _stored(acme: Acme, limit: int = 500) -> list[dict[str, Any]]:
-    from trackhub.xapi.models import StatementQuery
+    from trackhub.xapi.records import StatementQuery
 
     return list(
         statements.query(StatementQuery(account_id=acme.account_id, limit=limit, ascending=True)).statements

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trackhub.webhooks.codes import CodeKind, InvalidCode, Method, parse_code, scan
+from trackhub.webhooks.codes import CodeKind, InvalidCode, parse_code, scan
+from trackhub.webhooks.models import Method
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from conftest import Webhooks, body_of
 
 from trackhub.storage.clients import dynamodb_client, dynamodb_resource
-from trackhub.webhooks import lock, repository, service
+from trackhub.webhooks import lock, render, repository, service
 from trackhub.webhooks.codes import CodeKind, parse_code
 
 CONTEXT: dict[str, Any] = {
@@ -91,7 +91,7 @@ def test_the_lock_suppresses_identical_calls_and_zero_means_none(wh: Webhooks) -
 def _call(wh: Webhooks) -> tuple[Any, Any]:
     """A code webhook and a fresh pending delivery for it, as a render builds them."""
     code = parse_code("{WEBHOOK:https://hooks.example.com/l:k:GET:1}", kind=CodeKind.WEBHOOK)
-    webhook = service.code_webhook(wh.account_id, code)
+    webhook = render.code_webhook(wh.account_id, code)
     return webhook, service.new_delivery(webhook, "render", code.url, None)
 
 
@@ -230,7 +230,7 @@ def _table_items(prefix: str) -> list[dict[str, Any]]:
 
 def test_too_many_codes_in_one_render_is_a_400_and_nothing_is_queued(wh: Webhooks) -> None:
     # Given one {WEBHOOK} code more than one transaction holds (WEBHOOKJS codes do not count)
-    limit = service.MAX_CODES_PER_RENDER
+    limit = render.MAX_CODES_PER_RENDER
     assert limit * repository.ITEMS_PER_RENDER_CALL <= repository.MAX_TRANSACT_ITEMS
     js = "{WEBHOOKJS:https://h.example.com/js}" * 5
     # When rendered / Then it is a 400 naming the limit, and nothing is written or queued

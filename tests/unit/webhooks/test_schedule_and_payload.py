@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trackhub.webhooks.codes import Method
-from trackhub.webhooks.models import ViewContext
+from trackhub.webhooks.context import ViewContext
+from trackhub.webhooks.models import Method
 from trackhub.webhooks.payload import nested, request_for, with_params
 from trackhub.webhooks.schedule import delay_after, parse_schedule
 

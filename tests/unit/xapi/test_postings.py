@@ -158,7 +158,7 @@ def test_write_groups_hold_at_most_group_size_statements_of_one_instant() -> Non
     # Given statements of two instants, more than a group of the first
     from datetime import UTC, datetime, timedelta
 
-    from trackhub.xapi.models import StoredStatement
+    from trackhub.xapi.records import StoredStatement
 
     now = datetime(2026, 11, 23, tzinfo=UTC)
 

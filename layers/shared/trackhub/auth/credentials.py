@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from trackhub.errors import Unauthenticated
 
@@ -20,8 +20,7 @@ USER_ID_PATTERN = re.compile(r"^tk_[a-f0-9]{16}$")
 _MAX_HEADER = 512
 
 
-@dataclass(frozen=True)
-class BasicCredentials:
+class BasicCredentials(NamedTuple):
     user_id: str
     api_key: str
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from trackhub.auth.scopes import ALL_PROGRAMS, EventRight, Part, program_scope
 
@@ -12,8 +11,7 @@ if TYPE_CHECKING:  # annotations only: public handlers (health, collector) never
     from trackhub.tenancy.models import Program, Subscription
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     user_id: str
     account_id: str
     scopes: frozenset[str]

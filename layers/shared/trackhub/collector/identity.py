@@ -7,8 +7,7 @@ audience itself, and never reads a client-sent `X-Gleaner-User`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from trackhub.collector import jwt_settings
 from trackhub.collector.models import JwtSettings
@@ -25,8 +24,7 @@ _MAX_TOKEN_CHARS = 8192
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
 
 
-@dataclass(frozen=True)
-class VerifiedToken:
+class VerifiedToken(NamedTuple):
     """What a verified JWT proves, and what a revocation is matched against."""
 
     username: str

@@ -18,9 +18,8 @@ of the code and the player (a deleted player's tracks are answered `false`, as R
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -184,8 +183,7 @@ def _count(item: dict[str, Any]) -> SessionCount:
     )
 
 
-@dataclass(frozen=True)
-class StartReads:
+class StartReads(NamedTuple):
     """Everything a start decides on, read in one consistent BatchGetItem across two tables."""
 
     account: Account | None

@@ -44,7 +44,8 @@ from trackhub.tenancy import repository as tenancy
 from trackhub.xapi import repository as statements_repository
 from trackhub.xapi import service as statements
 from trackhub.xapi.completion import commit_with_events, completed_event
-from trackhub.xapi.models import COMPLETED_VERB, UUID_RE, StoredStatement
+from trackhub.xapi.models import COMPLETED_VERB, UUID_RE
+from trackhub.xapi.records import StoredStatement
 
 if TYPE_CHECKING:
     from trackhub.events.models import NewEvent

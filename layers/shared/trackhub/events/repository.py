@@ -18,9 +18,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
@@ -44,8 +43,7 @@ class LostRace(Exception):
     """Another publish advanced the program's counter (or was in flight) first: re-read and retry."""
 
 
-@dataclass(frozen=True)
-class Counter:
+class Counter(NamedTuple):
     seq: int  # last committed sequence of the program's feed, 0 before the first event
     last_created_utc: datetime | None
     exists: bool

@@ -51,7 +51,7 @@ def _account_item(account: Account) -> dict[str, Any]:
         "name": account.name,
         "status": account.status.value,
         "createdAt": iso(account.created_at),
-        "hubPrograms": account.hub_programs.model_dump(),
+        "hubPrograms": account.hub_programs._asdict(),
     }
 
 
@@ -61,7 +61,9 @@ def _account(item: dict[str, Any]) -> Account:
         name=item["name"],
         status=Status(item["status"]),
         created_at=datetime.fromisoformat(item["createdAt"]),
-        hub_programs=HubPrograms.model_validate(item["hubPrograms"]),
+        hub_programs=HubPrograms(
+            webtracking=item["hubPrograms"]["webtracking"], collector=item["hubPrograms"]["collector"]
+        ),
     )
 
 
@@ -282,7 +284,7 @@ def revoke_account(account: Account, keys: Sequence[ApiKey]) -> Account:
         for k in active[len(surplus) :]
     ]
     _transact_revocation(entries, f"account {account_id!r} not found")
-    return account.model_copy(update={"status": Status.REVOKED})
+    return account._replace(status=Status.REVOKED)
 
 
 # ------------------------------------------------------------------ API keys
@@ -370,7 +372,7 @@ def revoke_program(account_id: str, program_id: str) -> Program:
         {"Delete": {"TableName": table_name(), "Key": to_attribute_values(k)}} for k in links[len(surplus) :]
     ]
     _transact_revocation(entries, missing)
-    return program.model_copy(update={"status": Status.REVOKED})
+    return program._replace(status=Status.REVOKED)
 
 
 # ------------------------------------------------------------------ subscriptions

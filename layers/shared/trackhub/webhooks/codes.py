@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from trackhub.webhooks.models import Method
+
 DEFAULT_LOCK_MINUTES = 15
 MAX_LOCK_MINUTES = 999_999_999  # about 1900 years: "once ever"
 MAX_URL_CHARS = 2048
@@ -43,11 +45,6 @@ _URL_TAIL = re.compile(r"^[A-Za-z0-9\-._~!$&()*+,;=/?#@%\[\]]*$")
 class CodeKind(StrEnum):
     WEBHOOK = "WEBHOOK"
     WEBHOOKJS = "WEBHOOKJS"
-
-
-class Method(StrEnum):
-    GET = "GET"
-    POST = "POST"
 
 
 @dataclass(frozen=True)

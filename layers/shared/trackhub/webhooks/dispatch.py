@@ -24,8 +24,7 @@ from trackhub.config import webhook_settings
 from trackhub.observability import logger, metrics
 from trackhub.storage.items import utc_now
 from trackhub.webhooks import queue, repository, safe_http
-from trackhub.webhooks.codes import Method
-from trackhub.webhooks.models import Attempt, Delivery, DeliveryStatus
+from trackhub.webhooks.models import Attempt, Delivery, DeliveryStatus, Method
 from trackhub.webhooks.schedule import MAX_ATTEMPTS, delay_after, parse_schedule
 from trackhub.webhooks.signing import standard_headers
 

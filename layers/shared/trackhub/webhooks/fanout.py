@@ -15,8 +15,7 @@ from typing import Any
 from trackhub.observability import logger
 from trackhub.storage.items import from_attribute_values
 from trackhub.webhooks import payload, queue, repository
-from trackhub.webhooks.codes import Method
-from trackhub.webhooks.models import Webhook
+from trackhub.webhooks.models import Method, Webhook
 from trackhub.webhooks.service import new_delivery
 
 _NAMESPACE = uuid.UUID("6f1d2c0e-58a4-4d8e-9a57-3f4b7f0c9e21")

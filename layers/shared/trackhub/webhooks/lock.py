@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from trackhub.storage.items import to_attribute_values
 from trackhub.webhooks import repository
-from trackhub.webhooks.models import ViewContext
+from trackhub.webhooks.context import ViewContext
 
 _IGNORED_PARAMS = frozenset({"time", "key"})
 

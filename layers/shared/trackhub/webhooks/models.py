@@ -1,78 +1,16 @@
-"""Webhook domain models: the viewer's context, webhooks (subscriptions and code webhooks), deliveries."""
+"""Webhook domain models: webhooks (subscriptions and code webhooks), deliveries, their call method.
+The viewer's context is in context.py (only renders parse it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
-
-from pydantic import ConfigDict, StringConstraints
-
-from trackhub.base_model import HubModel
-from trackhub.webhooks.codes import Method
-
-Text = Annotated[str, StringConstraints(max_length=1000)]
-Ident = Annotated[str, StringConstraints(max_length=200)] | int
+from typing import NamedTuple
 
 
-class _Ctx(HubModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Course(_Ctx):
-    id: Ident | None = None
-    shortname: Text | None = None
-    fullname: Text | None = None
-    category: Text | None = None
-    url: Text | None = None
-
-
-class Page(_Ctx):
-    id: Ident | None = None
-    name: Text | None = None
-    url: Text | None = None
-
-
-class Module(_Ctx):
-    id: Ident | None = None
-    name: Text | None = None
-    number: Ident | None = None
-    instance: Ident | None = None
-    url: Text | None = None
-
-
-class Post(_Ctx):
-    id: Ident | None = None
-    name: Text | None = None
-    type: Text | None = None
-    url: Text | None = None
-
-
-class User(_Ctx):
-    id: Ident | None = None
-    email: Text | None = None
-    username: Text | None = None
-
-
-class Consents(_Ctx):
-    processing: bool = False
-    marketing: bool = False
-    email: bool = False
-
-
-class ViewContext(_Ctx):
-    """Who views what: everything a {WEBHOOK} call may carry (user data only with consent)."""
-
-    wwwroot: Text | None = None
-    course: Course | None = None
-    page: Page | None = None
-    module: Module | None = None
-    post: Post | None = None
-    user: User | None = None
-    session: Text | None = None
-    ip: Annotated[str, StringConstraints(max_length=64)] | None = None
-    consents: Consents = Consents()
+class Method(StrEnum):
+    GET = "GET"
+    POST = "POST"
 
 
 class WebhookKind(StrEnum):
@@ -86,8 +24,7 @@ class DeliveryStatus(StrEnum):
     PARKED = "parked"  # ten failures: in the dead-letter queue until redriven
 
 
-@dataclass(frozen=True)
-class Webhook:
+class Webhook(NamedTuple):
     webhook_id: str
     account_id: str
     kind: WebhookKind
@@ -100,8 +37,7 @@ class Webhook:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     number: int
     at: datetime
     status_code: int | None
@@ -109,8 +45,7 @@ class Attempt:
     duration_ms: int
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(NamedTuple):
     delivery_id: str
     account_id: str
     webhook_id: str
@@ -125,8 +60,7 @@ class Delivery:
     enqueued: bool
     next_attempt_at: float  # epoch seconds; an attempt never starts before it
     event_id: str | None = None
-    history: tuple[Attempt, ...] = field(default=())
-    extra: dict[str, Any] = field(default_factory=dict)
+    history: tuple[Attempt, ...] = ()
 
     @property
     def message_id(self) -> str:

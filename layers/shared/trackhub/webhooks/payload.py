@@ -11,12 +11,14 @@ the URL's own parameters stay in its query string.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from trackhub.webhooks.codes import Method
-from trackhub.webhooks.models import ViewContext
+from trackhub.webhooks.models import Method
 from trackhub.webhooks.signing import ekademia_key
+
+if TYPE_CHECKING:
+    from trackhub.webhooks.context import ViewContext
 
 _SECTIONS = {
     "course": ("id", "shortname", "fullname", "category", "url"),

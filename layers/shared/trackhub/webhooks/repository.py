@@ -16,9 +16,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -34,8 +33,7 @@ from trackhub.storage.errors import (
     unavailable_on_outage,
 )
 from trackhub.storage.items import iso, query_all, to_attribute_values
-from trackhub.webhooks.codes import Method
-from trackhub.webhooks.models import Attempt, Delivery, DeliveryStatus, Webhook, WebhookKind
+from trackhub.webhooks.models import Attempt, Delivery, DeliveryStatus, Method, Webhook, WebhookKind
 
 _WHAT = "the webhooks table"
 DELIVERY_RETENTION_SECONDS = 30 * 86_400  # the delivery log outlives the DLQ's 14-day retention
@@ -231,8 +229,7 @@ def put_new_delivery(delivery: Delivery) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class RenderCall:
+class RenderCall(NamedTuple):
     """One rendered {WEBHOOK} call: its code webhook, its lock (a TransactWriteItems entry from
     lock.take, None without a lock) and its pending delivery."""
 

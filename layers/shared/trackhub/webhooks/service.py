@@ -1,12 +1,11 @@
-"""Webhook rules for callers identified by a Principal: render content, manage subscriptions, read
-the delivery log, test, redrive, usage. The worker side is in dispatch.py, fan-out in fanout.py."""
+"""Webhook rules for callers identified by a Principal: manage subscriptions, read the delivery log,
+test, redrive, usage. Rendering content is in render.py, the worker side in dispatch.py, fan-out in
+fanout.py."""
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,25 +15,11 @@ from trackhub.auth.scopes import Part
 from trackhub.errors import InvalidInput
 from trackhub.observability import logger
 from trackhub.storage.items import utc_now
-from trackhub.webhooks import lock, payload, queue, repository
-from trackhub.webhooks.codes import CodeError, CodeKind, InvalidCode, WebhookCode, parse_code, scan
-from trackhub.webhooks.models import Delivery, DeliveryStatus, ViewContext, Webhook, WebhookKind
+from trackhub.webhooks import payload, queue, repository
+from trackhub.webhooks.models import Delivery, DeliveryStatus, Webhook, WebhookKind
 from trackhub.webhooks.signing import ekademia_key, standard_secret
-from trackhub.webhooks.snippet import browser_snippet
 
 MAX_USAGE_DAYS = 366
-# A render commits all its {WEBHOOK} calls in one TransactWriteItems (at most 100 items, up to 3 per
-# call: lock, code webhook, delivery), so 33 fit; a page needs a handful. docs/webhooks.md.
-MAX_CODES_PER_RENDER = repository.MAX_TRANSACT_ITEMS // repository.ITEMS_PER_RENDER_CALL
-
-
-@dataclass(frozen=True)
-class Rendered:
-    content: str
-    queued: int
-    suppressed: int
-    errors: tuple[CodeError, ...]
-    delivery_ids: tuple[str, ...]
 
 
 def new_delivery(
@@ -64,70 +49,13 @@ def new_delivery(
     )
 
 
-# ------------------------------------------------------------------ render
-def code_webhook(account_id: str, code: WebhookCode) -> Webhook:
-    """The webhook a {WEBHOOK} code stands for: its id is derived from the code, so every render of
-    the same code lands in one delivery log."""
-    material = f"{account_id}\n{code.method}\n{code.url}\n{code.secret or ''}".encode()
-    return Webhook(
-        webhook_id="wc_" + hashlib.sha256(material).hexdigest()[:24],
-        account_id=account_id,
-        kind=WebhookKind.CODE,
-        url=code.url,
-        method=code.method,
-        secret=code.secret,
-        lock_minutes=code.lock_minutes,
-        programs=(),
-        types=(),
-        created_at=utc_now(),
-    )
-
-
-def render_as(principal: Principal, content: str, context: ViewContext) -> Rendered:
-    require_part(principal, Part.WEBHOOKS)
-    found = scan(content)
-    if sum(code.kind is CodeKind.WEBHOOK for code in found.codes) > MAX_CODES_PER_RENDER:
-        raise InvalidInput(f"content: at most {MAX_CODES_PER_RENDER} {{WEBHOOK}} codes per render")
-    pieces: list[str] = []
-    cursor = 0
-    calls: list[repository.RenderCall] = []
-    now = time.time()
-    timestamp = int(now)
-    spans = sorted(
-        [(c.start, c.end, c) for c in found.codes] + [(e.position, e.end, None) for e in found.errors],
-        key=lambda span: span[0],
-    )
-    for start, end, code in spans:
-        pieces.append(content[cursor:start])
-        cursor = end
-        if code is None:
-            continue  # a malformed code is removed (it may hold a secret) and reported in `errors`
-        body = payload.nested(context, timestamp, code.secret)
-        url, json_body = payload.request_for(code.method, code.url, body)
-        if code.kind is CodeKind.WEBHOOKJS:
-            pieces.append(browser_snippet(code.method, url, body))
-            continue
-        webhook = code_webhook(principal.account_id, code)
-        delivery = new_delivery(webhook, "render", url, json_body)
-        held = lock.take(lock.lock_id(principal.account_id, code.url, context), code.lock_minutes, now)
-        calls.append(repository.RenderCall(webhook, delivery, held))
-    pieces.append(content[cursor:])
-    # Every call's lock and pending delivery in one transaction (all or nothing; a held lock drops
-    # only its own call); the table's stream (webhook_outbox) queues what was committed.
-    committed = repository.commit_render_calls(calls) if calls else []
-    queued = [call.delivery.delivery_id for call, ok in zip(calls, committed, strict=True) if ok]
-    suppressed = len(calls) - len(queued)
-    logger.info(
-        "content rendered",
-        extra={"queued": len(queued), "suppressed": suppressed, "errors": len(found.errors)},
-    )
-    return Rendered("".join(pieces), len(queued), suppressed, found.errors, tuple(queued))
-
-
 # ------------------------------------------------------------------ subscriptions
 def create_subscription_as(
     principal: Principal, code_text: str, programs: list[str], types: list[str]
 ) -> Webhook:
+    # the code parser (its patterns compiled at import) is loaded by the routes that parse codes only
+    from trackhub.webhooks.codes import CodeKind, InvalidCode, parse_code
+
     require_part(principal, Part.WEBHOOKS)
     try:
         code = parse_code(code_text, kind=CodeKind.WEBHOOK)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from trackhub.webhooks.codes import Method
+from trackhub.webhooks.models import Method
 
 _SCRIPT = (
     "<script>(function(){var c=%s;var o={method:c.method,mode:'cors',credentials:'omit',keepalive:true};"

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -161,13 +160,11 @@ def launch(
 
 
 # ------------------------------------------------------------------ Falkor: resolving what a call is about
-@dataclass(frozen=True)
-class ByWebToken:
+class ByWebToken(NamedTuple):
     web_token: str
 
 
-@dataclass(frozen=True)
-class ByUserToken:
+class ByUserToken(NamedTuple):
     user_token: str
     pathway: str  # its ID or its name (case-insensitive)
     activity_id: str

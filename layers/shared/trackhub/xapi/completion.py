@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from trackhub.errors import Conflict
 from trackhub.events.errors import ExtraItemRejected
 from trackhub.xapi import repository
-from trackhub.xapi.models import StoredStatement
+from trackhub.xapi.records import StoredStatement
 
 if TYPE_CHECKING:
     from trackhub.events.models import NewEvent

@@ -15,8 +15,7 @@ update.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from botocore.exceptions import ClientError
@@ -32,16 +31,14 @@ class Changed(Exception):
     """The document changed (or appeared, or vanished) since it was read: re-read and decide again."""
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(NamedTuple):
     """Where a resource's documents live: the partition, and the SK prefix of a state registration."""
 
     partition: str
     prefix: str = ""
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     document_id: str
     content: bytes
     content_type: str

@@ -12,9 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from trackhub.auth.authorize import require_part
 from trackhub.auth.principal import Principal
@@ -47,8 +46,7 @@ _SCOPE_PARAMETERS = {
 }
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """What a request addresses: the scope of documents, one document id in it (or all), `since`."""
 
     scope: Scope
@@ -56,8 +54,7 @@ class Target:
     since: str | None = None
 
 
-@dataclass(frozen=True)
-class Preconditions:
+class Preconditions(NamedTuple):
     if_match: str | None = None
     if_none_match: str | None = None
 
@@ -182,8 +179,7 @@ def check(preconditions: Preconditions, current: Document | None, *, require: bo
 
 
 # ------------------------------------------------------------------ operations
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     ids: list[str]
 
 

@@ -33,13 +33,13 @@ from trackhub.xapi.compare import same_statement
 from trackhub.xapi.models import (
     COMPLETED_VERB,
     UUID_RE,
-    StoredStatement,
     agent_ifi,
     filter_tags,
     is_voiding,
     statement_ref,
     verb_id,
 )
+from trackhub.xapi.records import StoredStatement
 from trackhub.xapi.service import new_statement
 
 if TYPE_CHECKING:

@@ -1,4 +1,5 @@
-"""xAPI statement store models: a stored statement, the read query and a page of results.
+"""xAPI statement rules the store is built on: the versions, the limits, ids, the index values and
+filter tags of a statement (the records it is stored and read as are in records.py).
 
 The statement itself is kept as the client sent it plus the properties an LRS sets (`id`, `stored`,
 `authority`, `version`); what the hub knows about where it came from (the collector session) sits
@@ -9,10 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 XAPI_VERSION = "1.0.3"
@@ -22,52 +20,6 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-@dataclass(frozen=True)
-class StoredStatement:
-    account_id: str
-    statement_id: str
-    statement: dict[str, Any]  # complete: id, stored, authority and version are inside
-    stored: datetime
-    context: dict[str, Any] | None = None  # the collector session it came from, if any
-    order: int = 0  # position in its batch: statements stored at the same instant keep their order
-
-    # Computed once per statement: a write path measures the item before writing it (the collector's
-    # size limit) and then builds it; the statement dict is never changed after construction.
-    @functools.cached_property
-    def text(self) -> str:
-        """The statement as stored: compact JSON."""
-        return json.dumps(self.statement, separators=(",", ":"), ensure_ascii=False)
-
-    @functools.cached_property
-    def tags(self) -> frozenset[str]:
-        """The statement's own filter tags (`filter_tags`)."""
-        return frozenset(filter_tags(self.statement))
-
-
-@dataclass(frozen=True)
-class StatementQuery:
-    """The filters of GET /xapi/statements, all ANDed; hashed index values, see `index_value`."""
-
-    account_id: str
-    agent: str | None = None
-    verb: str | None = None
-    activity: str | None = None
-    registration: str | None = None
-    since: str | None = None  # ISO ms Z, exclusive
-    until: str | None = None  # ISO ms Z, inclusive
-    limit: int = DEFAULT_LIMIT
-    ascending: bool = False
-    related_agents: bool = False
-    related_activities: bool = False
-    start_key: dict[str, str] | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class StatementPage:
-    statements: tuple[dict[str, Any], ...]
-    next_key: dict[str, str] | None  # where the next page starts; None at the end
 
 
 @functools.lru_cache(maxsize=4096)  # a batch repeats its actor, verbs and activities

@@ -56,7 +56,7 @@ from trackhub.observability import logger
 from trackhub.storage.clients import dynamodb_client, table
 from trackhub.storage.errors import error_code, unavailable_on_outage
 from trackhub.storage.items import from_attribute_values, iso, to_attribute_values, utc_now
-from trackhub.xapi.models import StatementPage, StatementQuery, StoredStatement
+from trackhub.xapi.records import StatementPage, StatementQuery, StoredStatement
 
 _WHAT = "the statements table"
 BATCH_SIZE = 25  # BatchWriteItem's limit

@@ -1,10 +1,9 @@
-"""What the xAPI functions share around their one service call: reading a statement body (JSON or
-multipart/mixed with attachments), rendering reads and writes, and the handler wrappers that put
-`X-Experience-API-Version` on every response and apply the Alternate Request Syntax."""
+"""What every xAPI function shares around its one service call: compact JSON, the empty answer, and
+the handler wrappers that put `X-Experience-API-Version` on every response and apply the Alternate
+Request Syntax. The statement routes' body reading and read answers are in statement_http.py."""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -13,46 +12,14 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trackhub.api.dialects import Dialect
-from trackhub.api.guards import raw_body
 from trackhub.api.resolver import LambdaHandler, error_response
-from trackhub.errors import HubError, InvalidInput
-from trackhub.xapi import attachments
-from trackhub.xapi.http import alternate_syntax, consistent_through, header, xapi_headers
+from trackhub.errors import HubError
+from trackhub.xapi.http import alternate_syntax, consistent_through, xapi_headers
 from trackhub.xapi.models import XAPI_VERSION
-from trackhub.xapi.service import ReadAnswer
-
-
-def statement_body(event: Mapping[str, Any]) -> tuple[object, dict[str, bytes]]:
-    """The statement JSON of a write and its attachment parts (none unless multipart/mixed)."""
-    content_type = header(event.get("headers"), "content-type") or "application/json"
-    body = raw_body(event)
-    # Any multipart type goes to the attachments parser: it takes multipart/mixed and refuses the
-    # rest (multipart/form-data is a 400 in xAPI, even around a JSON body).
-    if content_type.strip().lower().startswith("multipart/"):
-        return attachments.parse_request(body, content_type)
-    if not body.strip():
-        raise InvalidInput("body: a statement (or an array of statements) is required")
-    try:
-        return json.loads(body), {}
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput(f"body: malformed JSON ({exc})") from None
 
 
 def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
-def read_response(account_id: str, answer: ReadAnswer, *, head: bool = False) -> Response[Any]:
-    headers = xapi_headers(last_modified=answer.last_modified, consistent=True)
-    text = compact(answer.body)
-    if answer.attachments:
-        body, content_type = attachments.response(account_id, text, answer.statements)
-        # Base64 here, not as bytes: the resolver's response validation would decode bytes as UTF-8.
-        encoded = "" if head else base64.b64encode(body).decode()
-        multipart_response = Response(200, content_type, encoded, headers)
-        multipart_response.base64_encoded = not head
-        return multipart_response
-    return Response(200, content_types.APPLICATION_JSON, "" if head else text, headers)
 
 
 def no_content() -> Response[str]:

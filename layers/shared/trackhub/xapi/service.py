@@ -26,12 +26,10 @@ from trackhub.xapi.models import (
     MAX_LIMIT,
     STATEMENT_VERSION,
     UUID_RE,
-    StatementPage,
-    StatementQuery,
-    StoredStatement,
     agent_ifi,
     index_value,
 )
+from trackhub.xapi.records import StatementPage, StatementQuery, StoredStatement
 
 MAX_MORE_CHARS = 4096
 _FILTERS = (

@@ -37,7 +37,7 @@ class AccountOut(HubModel):
             name=account.name,
             status=account.status.value,
             createdAt=account.created_at,
-            hubPrograms=HubProgramsOut(**account.hub_programs.model_dump()),
+            hubPrograms=HubProgramsOut(**account.hub_programs._asdict()),
         )
 
 

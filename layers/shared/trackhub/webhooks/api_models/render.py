@@ -9,10 +9,10 @@ from pydantic import Field
 from trackhub.base_model import HubModel
 from trackhub.webhooks.api_models.common import Request
 from trackhub.webhooks.codes import CodeError
-from trackhub.webhooks.models import ViewContext
+from trackhub.webhooks.context import ViewContext
 
 if TYPE_CHECKING:
-    from trackhub.webhooks.service import Rendered
+    from trackhub.webhooks.render import Rendered
 
 MAX_CONTENT_CHARS = 512 * 1024
 
