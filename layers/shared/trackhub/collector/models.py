@@ -1,4 +1,9 @@
-"""Collector domain models: tracking codes, players, session tokens and per-account JWT settings."""
+"""Collector domain records (tracking codes, players, session counters and tokens) and the per-account
+JWT settings model.
+
+The records are immutable NamedTuples built from the hub's own items and validated request bodies
+(cheap to create at import: docs/performance.md); JwtSettings is a pydantic model because it is
+validated, as a request body and as the JSON kept in SSM."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import hashlib
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
@@ -35,11 +40,7 @@ def event_participant(player_type: PlayerType, player_id: str) -> str:
     )
 
 
-class _Domain(HubModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class TrackingCode(_Domain):
+class TrackingCode(NamedTuple):
     """A game or activity that trackers start sessions on (RAGE's activity / game-version code)."""
 
     code: str
@@ -59,7 +60,7 @@ class TrackingCode(_Domain):
         return self.participants is None or username in self.participants
 
 
-class Player(_Domain):
+class Player(NamedTuple):
     account_id: str
     player_id: str  # the anonymous id, or the username of an identified player
     type: PlayerType
@@ -67,7 +68,7 @@ class Player(_Domain):
     created_at: datetime
 
 
-class SessionCount(_Domain):
+class SessionCount(NamedTuple):
     """The (player, tracking code) counter after an atomic increment."""
 
     session: int
@@ -75,7 +76,7 @@ class SessionCount(_Domain):
     first_session_started: datetime
 
 
-class SessionToken(_Domain):
+class SessionToken(NamedTuple):
     """What an authToken stands for (the token itself is stored only as its SHA-256)."""
 
     account_id: str

@@ -160,7 +160,7 @@ def _next_count(reads: repository.StartReads, now: datetime) -> SessionCount:
     """The counter after this start. Counters left by a deleted player do not count for a new one."""
     if reads.counter is None or reads.player is None:
         return SessionCount(session=1, gameplay_id=uuid.uuid4().hex, first_session_started=now)
-    return reads.counter.model_copy(update={"session": reads.counter.session + 1})
+    return reads.counter._replace(session=reads.counter.session + 1)
 
 
 def actor(player: Player, home_page: str) -> dict[str, Any]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 from boto3.dynamodb.types import TypeDeserializer
@@ -33,8 +32,7 @@ _MAX_IDENTIFIER = 200
 _deserializer = TypeDeserializer()
 
 
-@dataclass(frozen=True)
-class SessionStarts:
+class SessionStarts(NamedTuple):
     """What one counter change says: sessions (old, new] of a player on a tracking code started."""
 
     account_id: str

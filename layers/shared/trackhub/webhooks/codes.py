@@ -20,8 +20,8 @@ from __future__ import annotations
 import html
 import ipaddress
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from trackhub.webhooks.models import Method
 
@@ -47,8 +47,7 @@ class CodeKind(StrEnum):
     WEBHOOKJS = "WEBHOOKJS"
 
 
-@dataclass(frozen=True)
-class WebhookCode:
+class WebhookCode(NamedTuple):
     kind: CodeKind
     url: str
     secret: str | None
@@ -59,8 +58,7 @@ class WebhookCode:
     end: int  # offset just after '}'
 
 
-@dataclass(frozen=True)
-class CodeError:
+class CodeError(NamedTuple):
     code: str  # the offending text as written (at most 200 characters)
     position: int  # 0-based character offset of '{' in the content
     line: int
@@ -77,8 +75,7 @@ class InvalidCode(ValueError):
         self.error = error
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(NamedTuple):
     codes: tuple[WebhookCode, ...]
     errors: tuple[CodeError, ...]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from trackhub.base_model import HubModel
 
@@ -69,4 +69,4 @@ class ViewContext(_Ctx):
     user: User | None = None
     session: Text | None = None
     ip: Annotated[str, StringConstraints(max_length=64)] | None = None
-    consents: Consents = Consents()
+    consents: Consents = Field(default_factory=Consents)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -44,8 +44,7 @@ class Outcome(StrEnum):
     DROPPED = "dropped"
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     body: str
     receipt_handle: str
     receive_count: int

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from trackhub.auth.authorize import require_part
 from trackhub.auth.principal import Principal
@@ -26,8 +26,7 @@ from trackhub.webhooks.snippet import browser_snippet
 MAX_CODES_PER_RENDER = repository.MAX_TRANSACT_ITEMS // repository.ITEMS_PER_RENDER_CALL
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     content: str
     queued: int
     suppressed: int

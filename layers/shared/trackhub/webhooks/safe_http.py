@@ -20,8 +20,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -51,8 +51,7 @@ class RefusedTarget(Exception):
     """The URL may not be called (scheme, address); never retried into success by waiting."""
 
 
-@dataclass(frozen=True)
-class SendResult:
+class SendResult(NamedTuple):
     status: int | None  # HTTP status, None when no answer came
     error: str | None  # None on a 2xx
     duration_ms: int

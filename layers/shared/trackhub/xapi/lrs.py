@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -237,8 +237,7 @@ def _check_voidable(
 _MARKER_ITEMS = 1
 
 
-@dataclass(frozen=True)
-class _Member:
+class _Member(NamedTuple):
     """One statement of a transaction and what it writes."""
 
     item: StoredStatement
@@ -300,8 +299,7 @@ def _chunks(members: Sequence[_Member]) -> list[list[_Member]]:
     return chunks
 
 
-@dataclass(frozen=True)
-class _Layout:
+class _Layout(NamedTuple):
     batch: str | None  # None: the request is one transaction (no batch record, no `B`)
     chunks: list[list[_Member]]
     completed: list[_Member]  # one-transaction path: the completed statement written with its event

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from trackhub.errors import InvalidInput
 
@@ -22,12 +22,11 @@ _PARAM = re.compile(r'\s*;\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 _TRANSPORT_PADDING = b" \t"
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One body part: its header fields (names lower-cased) and its content, unchanged."""
 
     content: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str]
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -86,7 +85,7 @@ def _headers(block: bytes, index: int) -> dict[str, str]:
 
 def _part(raw: bytes, index: int) -> Part:
     if raw.startswith(CRLF):  # no header fields at all: content follows the blank line
-        return Part(content=raw[2:])
+        return Part(content=raw[2:], headers={})
     end = raw.find(CRLF + CRLF)
     if end < 0:
         raise InvalidInput(f"multipart part {index + 1}: header fields are not ended by a blank line")

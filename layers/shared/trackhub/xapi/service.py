@@ -11,9 +11,8 @@ import binascii
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from trackhub.auth.authorize import require_part
 from trackhub.auth.principal import Principal
@@ -197,7 +196,7 @@ def decode_more(account_id: str, token: str) -> tuple[StatementQuery, str]:
         key["pos"] = position
     if not isinstance(query.limit, int) or not 1 <= query.limit <= MAX_LIMIT:
         raise invalid
-    return replace(query, start_key=key), fmt
+    return query._replace(start_key=key), fmt
 
 
 def _ids_only(statement: dict[str, Any]) -> dict[str, Any]:
@@ -291,8 +290,7 @@ def canonical(value: Any, languages: Sequence[str], key: str = "") -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class ReadAnswer:
+class ReadAnswer(NamedTuple):
     """What GET /xapi/statements answers: the JSON body, the statements in it (for attachments) and
     the `stored` the Last-Modified header reports."""
 

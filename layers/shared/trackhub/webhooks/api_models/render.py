@@ -19,7 +19,8 @@ MAX_CONTENT_CHARS = 512 * 1024
 
 class RenderRequest(Request):
     content: str = Field(max_length=MAX_CONTENT_CHARS, description="HTML or text holding {WEBHOOK} codes.")
-    context: ViewContext = ViewContext()
+    # a factory, not an instance: an instance built at import would build ViewContext's validator
+    context: ViewContext = Field(default_factory=ViewContext)
 
 
 class CodeErrorOut(HubModel):
