@@ -100,8 +100,9 @@ class HubResolver(APIGatewayRestResolver):
 
 def make_resolver(dialect: Dialect = Dialect.HUB, *, validation: bool = True) -> HubResolver:
     """`validation=False` is for functions whose routes declare no body, query or response model and
-    read the raw event (the RAGE collector): Powertools then skips its validation middlewares, whose
-    modules are ~10 ms of a cold start, and a path parameter still arrives as the string it is."""
+    read the raw event (the RAGE collector, the xAPI routes): Powertools then skips its validation
+    middlewares, whose modules and setup are ~5-10 ms of a cold start; a path parameter still arrives
+    as the string it is, and `Depends()` parameters are still resolved."""
     app = HubResolver(dialect, validation=validation)
 
     @app.exception_handler(HubError)  # type: ignore[untyped-decorator]
