@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.collector import admin
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.delete(

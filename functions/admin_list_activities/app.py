@@ -4,7 +4,7 @@ from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webtracking import service
 from trackhub.webtracking.api_models.activities import ActivityList, ActivityOut
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.get(

@@ -4,7 +4,7 @@ from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webtracking import service
 from trackhub.webtracking.api_models.pathways import PathwayList, PathwayOut
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.get("/admin/accounts/<accountId>/pathways", summary="List pathways", security=SIGV4_AUTH, tags=["admin"])

@@ -4,7 +4,7 @@ from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.tenancy import service
 from trackhub.tenancy.api_models.programs import ProgramList, ProgramOut
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.get("/admin/accounts/<accountId>/programs", summary="List programs", security=SIGV4_AUTH, tags=["admin"])

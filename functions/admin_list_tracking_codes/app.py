@@ -4,7 +4,7 @@ from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.collector import admin
 from trackhub.collector.api_models import TrackingCodeOut, TrackingCodesOut
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.get(

@@ -4,7 +4,7 @@ from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webhooks import service
 from trackhub.webhooks.api_models.queued import DeadLetterRedriveOut
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.post("/admin/webhooks/redrive", summary="Redrive the webhook DLQ", security=SIGV4_AUTH, tags=["admin"])

@@ -4,7 +4,7 @@ from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.tenancy import service
 from trackhub.tenancy.api_models.programs import ProgramOut
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.delete(

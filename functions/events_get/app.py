@@ -9,7 +9,7 @@ from trackhub.auth.principal import Principal
 from trackhub.events import service
 from trackhub.events.api_models.read import EventOut
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.get(

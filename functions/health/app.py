@@ -6,7 +6,7 @@ from trackhub.api.resolver import lambda_entry, make_resolver
 from trackhub.health import service
 from trackhub.health.service import HealthReport
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.get(

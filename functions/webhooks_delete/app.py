@@ -8,7 +8,7 @@ from trackhub.api.resolver import BASIC_AUTH, current_principal, lambda_entry, m
 from trackhub.auth.principal import Principal
 from trackhub.webhooks import service
 
-app = make_resolver()
+app = make_resolver(validation=False)
 
 
 @app.delete(

@@ -228,6 +228,26 @@ def test_handler_loads_no_other_familys_domain(alone: dict[str, dict[str, list[s
     assert not loaded, f"{handler.parent.name} ({family.name}) loaded at init: {loaded}"
 
 
+# Routes with no body or query model (path strings, the principal, the raw event) skip Powertools'
+# request and response validation: its middlewares and their setup are ~15 ms of an init.
+_UNVALIDATED = re.compile(r"make_resolver\([^)]*validation=False")
+UNVALIDATED = [p for p in HANDLERS if _UNVALIDATED.search(p.read_text(encoding="utf-8"))]
+VALIDATION_MIDDLEWARE = "aws_lambda_powertools.event_handler.middlewares.openapi_validation"
+
+
+def test_most_handlers_skip_validation() -> None:
+    # Given the handlers / Then the GET/DELETE routes, xAPI and the collector build unvalidated resolvers
+    assert len(UNVALIDATED) >= 40
+
+
+@pytest.mark.parametrize("handler", UNVALIDATED, ids=lambda p: p.parent.name)
+def test_unvalidated_handler_loads_no_validation_middleware(
+    alone: dict[str, dict[str, list[str]]], handler: Path
+) -> None:
+    # Given a handler built without validation, imported alone / Then Powertools' middleware is absent
+    assert VALIDATION_MIDDLEWARE not in alone[handler.parent.name]["modules"]
+
+
 @pytest.mark.parametrize("handler", HANDLERS, ids=lambda p: p.parent.name)
 def test_handler_loads_only_its_own_route_bodies(
     alone: dict[str, dict[str, list[str]]], handler: Path

@@ -99,10 +99,12 @@ class HubResolver(APIGatewayRestResolver):
 
 
 def make_resolver(dialect: Dialect = Dialect.HUB, *, validation: bool = True) -> HubResolver:
-    """`validation=False` is for functions whose routes declare no body, query or response model and
-    read the raw event (the RAGE collector, the xAPI routes): Powertools then skips its validation
-    middlewares, whose modules and setup are ~5-10 ms of a cold start; a path parameter still arrives
-    as the string it is, and `Depends()` parameters are still resolved."""
+    """`validation=False` is for functions whose routes declare no body or query model: GET/DELETE
+    routes taking path strings, the RAGE collector and the xAPI routes (which read the raw event).
+    Powertools then skips its validation middlewares, whose modules and setup are ~15 ms of a cold
+    start (docs/performance.md, "fifth round"). Path parameters still arrive as strings, `Depends()`
+    parameters are still resolved, and a returned model is still written as JSON (Powertools' encoder
+    dumps it, `model_dump(mode="json")`), only not validated again against the route's annotation."""
     app = HubResolver(dialect, validation=validation)
 
     @app.exception_handler(HubError)  # type: ignore[untyped-decorator]
