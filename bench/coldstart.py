@@ -57,6 +57,16 @@ class ColdStart:
     function: str  # logical id, or FLOOR
     samples: tuple[float, ...]  # wall seconds
     cpu_samples: tuple[float, ...]  # CPU seconds of the same imports
+    # CPU seconds of the floor sample taken just before each sample (at most FLOOR_EVERY functions
+    # earlier); empty for the floor itself
+    paired_floor_cpu: tuple[float, ...] = ()
+
+    @property
+    def paired_ratio(self) -> float:
+        """Median of each sample's CPU over its floor sample's: this machine's speed drifts by tens of
+        per cent within minutes, and a sample compared with a floor taken seconds before cancels it."""
+        pairs = zip(self.cpu_samples, self.paired_floor_cpu, strict=True)
+        return median([cpu / floor for cpu, floor in pairs])
 
     @property
     def median(self) -> float:
@@ -132,21 +142,27 @@ def measure(
         raise ValueError("rounds must be at least 1")
     specs = [spec for spec in template.functions.values() if only(spec)]
     samples: dict[str, list[tuple[float, float]]] = {FLOOR: [], **{spec.logical_id: [] for spec in specs}}
+    paired: dict[str, list[float]] = {spec.logical_id: [] for spec in specs}
     for round_number in range(rounds):
         progress(f"cold starts: round {round_number + 1} of {rounds} ({len(specs)} functions)")
         for index, spec in enumerate(specs):
             if index % FLOOR_EVERY == 0:
                 samples[FLOOR].append(one_sample(None, template, blocked))
             samples[spec.logical_id].append(one_sample(spec, template, blocked))
+            paired[spec.logical_id].append(samples[FLOOR][-1][1])
     return {
-        name: ColdStart(name, tuple(w for w, _ in values), tuple(c for _, c in values))
+        name: ColdStart(
+            name, tuple(w for w, _ in values), tuple(c for _, c in values), tuple(paired.get(name, ()))
+        )
         for name, values in samples.items()
     }
 
 
 def summary(results: dict[str, ColdStart]) -> dict[str, Any]:
     """Ratios use CPU time: imports are CPU-bound, so on an idle machine wall ≈ CPU, and on a shared
-    one CPU time is what stays comparable (wall time grows with everyone else's load)."""
+    one CPU time is what stays comparable (wall time grows with everyone else's load). `ratio` is the
+    median of per-sample ratios to the floor sample taken just before; `ratio_of_medians` divides
+    the two medians of the whole run, which drift during a run moves."""
     floor, floor_cpu = results[FLOOR].median, results[FLOOR].cpu_median
     return {
         "floor_s": round(floor, 4),
@@ -155,7 +171,9 @@ def summary(results: dict[str, ColdStart]) -> dict[str, Any]:
             name: {
                 "median_s": round(result.median, 4),
                 "cpu_median_s": round(result.cpu_median, 4),
-                "ratio": round(result.cpu_median / floor_cpu, 2),
+                # the target's figure: paired with the floor sample taken just before each sample
+                "ratio": round(result.paired_ratio, 2),
+                "ratio_of_medians": round(result.cpu_median / floor_cpu, 2),
                 "wall_ratio": round(result.median / floor, 2),
                 "samples_s": [round(s, 4) for s in result.samples],
                 "cpu_samples_s": [round(s, 4) for s in result.cpu_samples],
