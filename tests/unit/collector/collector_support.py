@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -82,3 +83,13 @@ def statement(verb: str = "initialized", **extra: Any) -> dict[str, Any]:
         "timestamp": "2026-11-23T12:53:22.349Z",
         **extra,
     }
+
+
+@dataclass(frozen=True)
+class Acme:
+    account_id: str
+    open_code: str
+    closed_code: str
+    members_code: str  # allowAnonymous false, participants ["alice"]
+    key: tuple[str, str]  # userId, apiKey with the collector scope
+    collector_program: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 # Powertools reads POWERTOOLS_* when trackhub.observability is first imported, which for this package is
 # at collection time (below): set them first, or metrics cannot flush in whichever tests run later.
@@ -12,23 +11,13 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "trackhub")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "trackhub")
 
 import pytest
-from collector_support import ISSUER, SECRET
+from collector_support import ISSUER, SECRET, Acme
 
 from trackhub.collector import admin, jwt_settings
 from trackhub.collector.api_models import CreateTrackingCodeRequest
 from trackhub.collector.models import JwtSettings
 from trackhub.config import reset_settings
 from trackhub.tenancy import service as tenancy
-
-
-@dataclass(frozen=True)
-class Acme:
-    account_id: str
-    open_code: str
-    closed_code: str
-    members_code: str  # allowAnonymous false, participants ["alice"]
-    key: tuple[str, str]  # userId, apiKey with the collector scope
-    collector_program: str
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,7 @@ from typing import Any
 
 import jwt
 import pytest
-from collector_support import SECRET, start
-from conftest import Acme
+from collector_support import SECRET, Acme, start
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hubtest.apigw import api_event
 from hubtest.functions import Reply, invoke

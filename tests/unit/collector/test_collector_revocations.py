@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from collector_support import start, statement, token_for, track
-from conftest import Acme
+from collector_support import Acme, start, statement, token_for, track
 from hubtest.apigw import api_event
 from hubtest.functions import Reply, invoke
 

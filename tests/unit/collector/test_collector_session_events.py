@@ -8,8 +8,7 @@ import os
 from typing import Any
 
 import pytest
-from collector_support import start
-from conftest import Acme
+from collector_support import Acme, start
 from hubtest.functions import LambdaContext, load_function
 from hubtest.streams import mapped_records
 

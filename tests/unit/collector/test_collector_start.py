@@ -8,8 +8,7 @@ import time
 
 import jwt
 import pytest
-from collector_support import HOST, START_PATHS, start, token_for
-from conftest import Acme
+from collector_support import HOST, START_PATHS, Acme, start, token_for
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from collector_support import start, token_for
-from conftest import Acme
+from collector_support import Acme, start, token_for
 from hubtest.functions import Reply
 
 from trackhub.collector import repository

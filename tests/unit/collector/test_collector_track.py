@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from collector_support import TRACK_PATHS, end, start, statement, token_for, track
-from conftest import Acme
+from collector_support import TRACK_PATHS, Acme, end, start, statement, token_for, track
 
 from trackhub.collector import admin, repository, service
 from trackhub.collector.api_models import UpdateTrackingCodeRequest

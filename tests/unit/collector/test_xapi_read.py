@@ -8,8 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from collector_support import start, statement, track
-from conftest import Acme
+from collector_support import Acme, start, statement, track
 from hubtest.apigw import api_event, basic
 from hubtest.functions import Reply, invoke
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import jwt
-from conftest import JWT_SECRET, REGION, Stack, admin, launch
+from faults_support import JWT_SECRET, REGION, Stack, admin, launch
 from hubtest.apigw import api_event
 from hubtest.functions import Reply, invoke
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-from conftest import REGION, Stack
+from faults_support import REGION, Stack
 from hubtest.functions import LambdaContext, load_function
 from hubtest.streams import stream_records
 from hubtest.template import project_template

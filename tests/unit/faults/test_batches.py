@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import moto.dynamodb.models as moto_dynamodb
 import pytest
-from conftest import REGION, Stack
+from faults_support import REGION, Stack
 from hubtest.apigw import api_event
 from hubtest.functions import Reply, invoke
 from injector import THROTTLING, Call, nth_call

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Stack
+from faults_support import Stack
 from hubtest.functions import Reply
 from injector import SQS_UNAVAILABLE, THROTTLED, TRANSACTION_THROTTLED, every
 from paths import WRITE_PATHS, assert_clean_503

@@ -5,7 +5,7 @@ and leaves every table (and queue) exactly as it was; the same request then succ
 from __future__ import annotations
 
 import pytest
-from conftest import Stack
+from faults_support import Stack
 from injector import (
     CONNECTION,
     INTERNAL,

@@ -9,11 +9,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from conftest import Webhooks, stream_records
 from hubtest.apigw import api_event
 from hubtest.functions import LambdaContext, invoke, load_function
 from hubtest.receiver import Receiver
+from hubtest.streams import stream_records
 from standardwebhooks.webhooks import Webhook
+from webhooks_support import Webhooks
 
 from trackhub.events import service as events
 from trackhub.events.models import NewEvent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conftest import Webhooks, body_of
 from hubtest.receiver import Receiver
+from webhooks_support import Webhooks, body_of
 
 from trackhub.webhooks import repository
 from trackhub.webhooks.outbox import outbox_delivery_id

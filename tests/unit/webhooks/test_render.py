@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import Webhooks, body_of
+from webhooks_support import Webhooks, body_of
 
 from trackhub.storage.clients import dynamodb_client, dynamodb_resource
 from trackhub.webhooks import lock, render, repository, service
