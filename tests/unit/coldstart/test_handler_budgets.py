@@ -46,7 +46,7 @@ FAMILIES = (
     Family(
         "tenancy admin",
         r"whoami|admin_(create|list|revoke)_(accounts?|keys?|programs?|subscriptions?)",
-        12,
+        6,
         (
             "trackhub.events",
             "trackhub.webtracking",
@@ -58,7 +58,7 @@ FAMILIES = (
     Family(
         "web tracking",
         r"webtracking_.*|admin_(create|list)_(activit(y|ies)|pathways?|users?|launch)",
-        20,
+        14,
         # the event store is loaded by the first push that publishes (webtracking/service.py)
         (
             "trackhub.events.service",
@@ -72,13 +72,13 @@ FAMILIES = (
     Family(
         "collector admin",
         r"admin_.*(tracking_code|jwt).*|admin_delete_player",
-        20,
+        9,
         ("trackhub.events", "trackhub.xapi", "trackhub.webtracking", "trackhub.webhooks"),
     ),
     Family(
         "collector",
         r"collector_.*",
-        19,
+        8,
         # its routes read the raw event: no Powertools validation (make_resolver(validation=False))
         (
             "trackhub.webtracking",
@@ -89,19 +89,19 @@ FAMILIES = (
     Family(
         "events",
         r"events_.*",
-        16,
+        10,
         ("trackhub.webtracking", "trackhub.collector", "trackhub.xapi", "trackhub.webhooks"),
     ),
     Family(
         "webhooks render",
         r"content_render",
-        19,
+        13,
         ("trackhub.events", "trackhub.webtracking", "trackhub.collector", "trackhub.xapi"),
     ),
     Family(
         "webhooks HTTP",
         r"webhooks_.*|usage_get|admin_redrive_webhooks",
-        11,
+        5,
         # the render path (code parser, viewer context, lock, snippets) is content_render's alone;
         # creating a subscription loads the parser on its first call (webhooks/service.py)
         ("trackhub.events", "trackhub.webtracking", "trackhub.collector", "trackhub.xapi", *_RENDER_PATH),
@@ -109,13 +109,13 @@ FAMILIES = (
     Family(
         "webhook consumers",
         r"webhook_(deliver|fanout|outbox)",
-        7,
+        0,
         ("trackhub.events", "trackhub.webtracking", "trackhub.collector", "trackhub.xapi", *_RENDER_PATH),
     ),
     Family(
         "xapi",
         r"xapi_.*",
-        7,
+        0,
         # the event store is loaded by the first write with a completion to publish (xapi/completion.py);
         # its routes read the raw event and answer Response objects: no Powertools validation
         (
