@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from trackhub.collector import admin, service
-from trackhub.collector.api_models import UpdateTrackingCodeRequest
+from trackhub.collector.api_models import CreateTrackingCodeRequest, UpdateTrackingCodeRequest
 from trackhub.collector.models import JwtSettings
 
 KEYS = [
@@ -89,7 +89,7 @@ def test_session_counts_are_per_tracking_code(acme: Acme) -> None:
     # Given a player with two sessions on one code and a second open code
     player = start(acme.open_code, body={}).json["playerId"]
     start(acme.open_code, body={"anonymous": player})
-    admin.create_code("acme", admin.CreateTrackingCodeRequest(name="other", trackingCode="other-game"))
+    admin.create_code("acme", CreateTrackingCodeRequest(name="other", trackingCode="other-game"))
     # When it starts on the other code
     other = start("other-game", body={"anonymous": player}).json
     # Then that code's count starts at 1

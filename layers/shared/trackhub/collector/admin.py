@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trackhub.collector import jwt_settings, repository, revocations
-from trackhub.collector.api_models import (
-    CreateTrackingCodeRequest,
-    JwtRevocationOut,
-    RevokeJwtRequest,
-    UpdateTrackingCodeRequest,
-)
 from trackhub.collector.models import JwtSettings, PlayerType, TrackingCode
 from trackhub.errors import InvalidInput, NotFound
 from trackhub.storage.items import utc_now
 from trackhub.tenancy import service as tenancy_service
+
+if TYPE_CHECKING:  # the bodies of the routes that take them, which import them: not delete player's
+    from trackhub.collector.api_models import (
+        CreateTrackingCodeRequest,
+        JwtRevocationOut,
+        RevokeJwtRequest,
+        UpdateTrackingCodeRequest,
+    )
 
 
 def create_code(account_id: str, request: CreateTrackingCodeRequest) -> TrackingCode:
@@ -70,6 +72,8 @@ def get_jwt_settings(account_id: str) -> dict[str, Any]:
 
 
 def revoke_jwt(account_id: str, request: RevokeJwtRequest) -> JwtRevocationOut:
+    from trackhub.collector.api_models import JwtRevocationOut  # loaded by the revoke route already
+
     tenancy_service.active_account(account_id)
     now = utc_now()
     if request.jti is not None:
