@@ -58,7 +58,7 @@ FAMILIES = (
     Family(
         "web tracking",
         r"webtracking_.*|admin_(create|list)_(activit(y|ies)|pathways?|users?|launch)",
-        14,
+        5,
         # the event store is loaded by the first push that publishes (webtracking/service.py)
         (
             "trackhub.events.service",

@@ -37,5 +37,5 @@ def test_a_message_or_zero_progress_does_not_start_but_reopening_is_an_event() -
     done = Progress(progress=100, complete=1, started=True, version=2)
     assert _events(done, PushChange(complete=0)) == ["AI_REOPENED"]
     # Once started, never again: re-completing after a reopen is only a completion
-    reopened = done.model_copy(update={"complete": 0, "version": 3})
+    reopened = done._replace(complete=0, version=3)
     assert _events(reopened, PushChange(complete=1)) == ["AI_COMP_SUCCESS"]

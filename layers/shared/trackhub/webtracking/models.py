@@ -1,15 +1,14 @@
-"""Web tracking domain models and the field rules both the admin API and the Falkor endpoints share."""
+"""Web tracking domain records (NamedTuples: built from our own items and validated bodies) and the field
+rules both the admin API and the Falkor endpoints share."""
 
 from __future__ import annotations
 
 import json
 import math
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from pydantic import ConfigDict, StringConstraints
-
-from trackhub.base_model import HubModel
+from pydantic import StringConstraints
 
 # Ids go into sort keys joined by '#', so '#' (and anything but these) is never part of one.
 PATHWAY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -46,18 +45,14 @@ def _not_json(name: str) -> Any:
     raise ValueError(name)
 
 
-class _Domain(HubModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class Pathway(_Domain):
+class Pathway(NamedTuple):
     account_id: str
     pathway_id: str
     name: str
     created_at: datetime
 
 
-class Activity(_Domain):
+class Activity(NamedTuple):
     account_id: str
     pathway_id: str
     activity_id: str  # the API identifier, `activity_ID` on push
@@ -66,7 +61,7 @@ class Activity(_Domain):
     created_at: datetime
 
 
-class User(_Domain):
+class User(NamedTuple):
     account_id: str
     user_id: str
     email: str
@@ -76,7 +71,7 @@ class User(_Domain):
     created_at: datetime
 
 
-class WebTokenGrant(_Domain):
+class WebTokenGrant(NamedTuple):
     """What a webToken is bound to; `expires_at` is epoch seconds (also the table's TTL attribute)."""
 
     account_id: str
@@ -86,14 +81,14 @@ class WebTokenGrant(_Domain):
     expires_at: int
 
 
-class Launch(_Domain):
+class Launch(NamedTuple):
     web_token: str
     launch_url: str
     user_token: str
     expires_at: datetime
 
 
-class Progress(_Domain):
+class Progress(NamedTuple):
     """A user's state on one activity. `version` 0 means nothing stored yet."""
 
     progress: float = 0.0
@@ -104,7 +99,7 @@ class Progress(_Domain):
     version: int = 0
 
 
-class Target(_Domain):
+class Target(NamedTuple):
     """The (pathway, activity, user) a pull or push is about, resolved within one account."""
 
     account_id: str
@@ -113,7 +108,7 @@ class Target(_Domain):
     user: User
 
 
-class PushChange(_Domain):
+class PushChange(NamedTuple):
     """Fields a push sets; None keeps the stored value."""
 
     progress: float | None = None

@@ -245,17 +245,11 @@ def plan(current: Progress, change: PushChange) -> list[tuple[str | None, Progre
     both starts and completes is two steps (started, then completed): their events, in that order,
     and the last step's state commit in one transaction (`_commit`), all or nothing.
     """
-    final = current.model_copy(
-        update={
-            name: value
-            for name, value in (
-                ("progress", change.progress),
-                ("complete", change.complete),
-                ("message", change.message),
-                ("data", change.data),
-            )
-            if value is not None
-        }
+    final = current._replace(
+        progress=current.progress if change.progress is None else change.progress,
+        complete=current.complete if change.complete is None else change.complete,
+        message=current.message if change.message is None else change.message,
+        data=current.data if change.data is None else change.data,
     )
     fields = ("progress", "complete", "message", "data")
     if all(getattr(final, f) == getattr(current, f) for f in fields):
@@ -268,17 +262,15 @@ def plan(current: Progress, change: PushChange) -> list[tuple[str | None, Progre
         steps.append(
             (
                 STARTED,
-                final.model_copy(update={"complete": current.complete, "started": True, "version": version}),
+                final._replace(complete=current.complete, started=True, version=version),
             )
         )
     if final.complete != current.complete:
         version += 1
         event_type = COMPLETED if final.complete == 1 else REOPENED
-        steps.append(
-            (event_type, final.model_copy(update={"started": current.started or starts, "version": version}))
-        )
+        steps.append((event_type, final._replace(started=current.started or starts, version=version)))
     if not steps:
-        steps.append((None, final.model_copy(update={"version": version + 1})))
+        steps.append((None, final._replace(version=version + 1)))
     return steps
 
 
