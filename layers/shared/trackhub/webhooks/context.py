@@ -1,5 +1,5 @@
-"""The viewer's context a render (or a test call) sends along: course, page, module, blog post, user,
-session, ip and consents, as Ekademia's codes carry them."""
+"""The viewer's context a render sends along: course, page, module, blog post, user, session, ip and
+consents, as Ekademia's codes carry them (only content render parses it)."""
 
 from __future__ import annotations
 
