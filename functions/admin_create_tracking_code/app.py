@@ -1,5 +1,9 @@
 """POST /admin/accounts/{accountId}/tracking-codes: create a collector tracking code (game or activity)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver

@@ -1,6 +1,10 @@
 """DELETE /admin/accounts/{accountId}/players/{playerType}/{playerId}: forget a collector player and
 its session counters; tracks with its remaining authTokens answer 200 `false` (as RAGE did)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver

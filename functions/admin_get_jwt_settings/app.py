@@ -1,5 +1,9 @@
 """GET /admin/accounts/{accountId}/jwt-settings: the account's JWT settings without the secret."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Any
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver

@@ -1,5 +1,9 @@
 """GET /admin/accounts/{accountId}/pathways/{pathwayId}/activities: a pathway's web activities."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webtracking import service
 from trackhub.webtracking.api_models.activities import ActivityList, ActivityOut

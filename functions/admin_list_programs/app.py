@@ -1,5 +1,9 @@
 """GET /admin/accounts/{accountId}/programs: an account's programs, the hub's own included."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.tenancy import service
 from trackhub.tenancy.api_models.programs import ProgramList, ProgramOut

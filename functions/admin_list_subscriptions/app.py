@@ -1,5 +1,9 @@
 """GET /admin/subscriptions?programId=: the publisher programs a subscriber program reads."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query

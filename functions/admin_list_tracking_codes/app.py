@@ -1,5 +1,9 @@
 """GET /admin/accounts/{accountId}/tracking-codes: an account's collector tracking codes."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.collector import admin
 from trackhub.collector.api_models import TrackingCodeOut, TrackingCodesOut

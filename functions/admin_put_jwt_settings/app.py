@@ -3,6 +3,10 @@
 Stored as a SecureString in SSM Parameter Store; the answer never contains the HS256 secret.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Any
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver

@@ -1,5 +1,9 @@
 """POST /admin/webhooks/redrive: move every message of the webhook dead-letter queue back to work."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.webhooks import service
 from trackhub.webhooks.api_models.queued import DeadLetterRedriveOut

@@ -1,5 +1,9 @@
 """DELETE /admin/accounts/{accountId}: revoke an account and every key it holds."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.tenancy import service
 from trackhub.tenancy.api_models.accounts import AccountOut

@@ -1,6 +1,10 @@
 """POST /admin/accounts/{accountId}/jwt-revocations: refuse an identified player's JWT (by `jti`) or
 every JWT of a user issued up to a moment; a start with one gets A2's 401."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver

@@ -1,5 +1,9 @@
 """DELETE /admin/subscriptions/{programId}/{publisherProgramId}: stop a subscriber reading a publisher."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver

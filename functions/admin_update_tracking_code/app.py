@@ -1,5 +1,9 @@
 """PATCH /admin/accounts/{accountId}/tracking-codes/{trackingCode}: open/close it, change who may join."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from trackhub.api.resolver import SIGV4_AUTH, lambda_entry, make_resolver
 from trackhub.collector import admin
 from trackhub.collector.api_models import TrackingCodeOut, UpdateTrackingCodeRequest

@@ -1,5 +1,9 @@
 """POST /api/collector/end (and /api/proxy/gleaner/collector/end): end the session of an authToken."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from trackhub.api.dialects import Dialect

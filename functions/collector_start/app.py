@@ -4,6 +4,10 @@ RAGE dialect: 200 with the compact start object; a Bearer JWT identifies the pla
 `{"anonymous": "<playerId>"}` resumes one, anything else starts a new anonymous player.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 

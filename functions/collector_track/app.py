@@ -4,6 +4,10 @@
 statement is stored; all or nothing.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response
 
 from trackhub.api.dialects import Dialect

@@ -1,6 +1,10 @@
 """POST /v1/content/render: remove and queue {WEBHOOK} codes, turn {WEBHOOKJS} codes into browser
 snippets, report malformed codes with their position."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

@@ -1,5 +1,9 @@
 """DELETE /events/{eventId} (alias DELETE /api/events/{id}): the owning program removes an event; 204."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

@@ -1,5 +1,9 @@
 """GET /events?program=&since=&type=&participant=&limit=&cursor=: a page of a program's feed, oldest first."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

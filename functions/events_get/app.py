@@ -1,5 +1,9 @@
 """GET /events/{eventId}: one event's full record, for its program's owner or a subscriber."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

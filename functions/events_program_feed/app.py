@@ -1,5 +1,9 @@
 """GET /api/events/{id}: the Learning Hub path of the feed; a bare JSON array, paging in X-Cursor / X-More."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response, content_types

@@ -1,5 +1,9 @@
 """POST /events (alias POST /api/events): publish an event; 201, Location: /events/<EventId>, empty body."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

@@ -1,5 +1,9 @@
 """GET /health: 200 when every table this function watches is reachable, 503 otherwise."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from trackhub.api.resolver import lambda_entry, make_resolver

@@ -1,5 +1,9 @@
 """GET /v1/usage?from=&to=: successful webhook deliveries per day (what Ekademia bills)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

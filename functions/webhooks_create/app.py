@@ -1,5 +1,9 @@
 """POST /v1/webhooks: subscribe a {WEBHOOK} code to the events of programs the key may read."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response, content_types

@@ -1,5 +1,9 @@
 """DELETE /v1/webhooks/{webhookId}: stop a webhook (its delivery log stays readable until expiry)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

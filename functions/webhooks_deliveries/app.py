@@ -1,5 +1,9 @@
 """GET /v1/webhooks/{webhookId}/deliveries: the delivery log, newest first, every attempt in it."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

@@ -1,5 +1,9 @@
 """POST /v1/webhooks/{webhookId}/redrive: start the webhook's parked deliveries over (ten attempts)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

@@ -1,5 +1,9 @@
 """POST /v1/webhooks/{webhookId}/test: queue a test call (202; follow it in the delivery log)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response, content_types

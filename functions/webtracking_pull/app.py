@@ -1,5 +1,9 @@
 """POST /v1/webtracking/pull {"webToken"} (also GET ?webToken=): who, what activity, and the stored state."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 import time
 from typing import Annotated, Any
 

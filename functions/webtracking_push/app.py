@@ -1,5 +1,9 @@
 """POST /v1/webtracking/push: store progress / complete / message / data for a user on a web activity."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 import time
 from typing import Annotated, Any
 

@@ -1,5 +1,9 @@
 """GET /v1/whoami: the account, key and scopes behind a Basic credential (lets a client check a key)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends

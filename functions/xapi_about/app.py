@@ -1,5 +1,9 @@
 """GET /xapi/about: the xAPI versions this LRS speaks (public, as xAPI requires)."""
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from aws_lambda_powertools.event_handler import Response, content_types
 
 from trackhub.api.resolver import lambda_entry, make_resolver

@@ -4,6 +4,10 @@ Read from the account's statements (trackhub.xapi.lookups). Basic auth with a ke
 `collector` scope; X-Experience-API-Version required. HEAD: the same without a body.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Depends, Response

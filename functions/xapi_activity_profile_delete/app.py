@@ -3,6 +3,10 @@
 If-Match / If-None-Match are honoured (412). Basic auth with a key holding the `collector` scope.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

@@ -5,6 +5,10 @@ when absent; without it: the JSON array of the ids of the scope (`since`: update
 same without a body. Basic auth with a key holding the `collector` scope; X-Experience-API-Version.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Depends, Response

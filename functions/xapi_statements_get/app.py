@@ -8,6 +8,10 @@ related_activities), since and until, `limit` per page, oldest first with ascend
 ids|exact|canonical; `attachments=true` answers multipart/mixed. HEAD: the same without a body.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Depends, Response

@@ -5,6 +5,10 @@ headers, parameters and `content`): the form is unpacked before authentication, 
 carries is served here. JSON or multipart/mixed (attachments). Key scope `collector`.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Depends, Response, content_types

@@ -4,6 +4,10 @@
 JSON or multipart/mixed (attachments). Basic auth with a key holding the `collector` scope.
 """
 
+import trackhub  # noqa: F401 - before Powertools' event handler (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Depends, Response

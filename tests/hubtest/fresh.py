@@ -41,3 +41,30 @@ def run(body: str, *paths: Path, timeout: float = 120) -> Any:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def per_path_in_forks(paths: list[str]) -> str:
+    """Child code to append after a `report(path) -> dict` definition: each path is reported by a fork of
+    the child (it sees what the child loaded before, none of the other paths' modules); prints
+    {path: report}, or {path: {"error": ...}} when `report` raised."""
+    return f"""
+import json, os
+results = {{}}
+for path in {paths!r}:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            payload = report(path)
+        except BaseException as error:
+            payload = {{"error": repr(error)}}
+        with os.fdopen(write, "w") as out:
+            out.write(json.dumps(payload))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as source:
+        results[path] = json.loads(source.read())
+    os.waitpid(pid, 0)
+print(json.dumps(results))
+"""

@@ -10,14 +10,19 @@ import os
 # model: a scan of the whole sys.path on each cold start. We use none.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-# The libraries every function loads at init (an HTTP handler has loaded Powertools' event handler
-# too: its first import). What they create lives as long as the execution environment, so it is frozen
-# out of the garbage collector. Without that, the hub's own modules push CPython into its first full
-# collection during nearly every cold start, walking ~50,000 objects (~14 ms); frozen, the count toward
-# that pass restarts here, and when a warm environment reaches it, it leaves these objects out
-# (docs/performance.md, "Cold start, fourth round"; tests/unit/coldstart/test_init_gc.py).
+# The libraries every function loads at init. What they create lives as long as the execution
+# environment, so it is frozen out of the garbage collector: the count toward CPython's first full
+# collection restarts here (that pass once fell inside nearly every cold start, walking ~50,000 objects,
+# ~14 ms), and when a warm environment reaches it, it leaves these objects out (docs/performance.md,
+# "Cold start, fourth round"; tests/unit/coldstart/test_init_gc.py).
 import boto3  # noqa: F401
 from aws_lambda_powertools import Logger, Metrics  # noqa: F401
 from pydantic import BaseModel  # noqa: F401
+
+from trackhub import lazy_packages
+
+# Before any handler imports Powertools' event handler: its package loads per name (lazy_packages.py).
+# A handler's first import is therefore `import trackhub` (functions/*/app.py).
+lazy_packages.install()
 
 gc.freeze()

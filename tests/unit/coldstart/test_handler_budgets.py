@@ -148,31 +148,13 @@ def report(path):
     sys.modules["app"] = module
     spec.loader.exec_module(module)
     models = sorted(
-        f"{{cls.__module__}}.{{cls.__qualname__}}"
+        f"{cls.__module__}.{cls.__qualname__}"
         for cls in set(subclasses(pydantic.BaseModel))
         if cls.__module__.startswith("trackhub.")
     )
     loaded = sorted(m for m in sys.modules if m.startswith(("trackhub", "aws_lambda_powertools")))
-    return {{"modules": loaded, "models": models}}
+    return {"modules": loaded, "models": models}
 
-results = {{}}
-for path in {handlers!r}:
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        try:
-            payload = report(path)
-        except BaseException as error:
-            payload = {{"error": repr(error)}}
-        with os.fdopen(write, "w") as out:
-            out.write(json.dumps(payload))
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as source:
-        results[path] = json.loads(source.read())
-    os.waitpid(pid, 0)
-print(json.dumps(results))
 """
 
 
@@ -186,7 +168,7 @@ def family_of(handler: Path) -> Family:
 def alone() -> dict[str, dict[str, list[str]]]:
     """{functions/<dir>: what importing its app.py alone loaded and created}."""
     results: dict[str, dict[str, list[str]]] = fresh.run(
-        _CHILD.format(handlers=[str(p) for p in HANDLERS]), timeout=240
+        _CHILD + fresh.per_path_in_forks([str(p) for p in HANDLERS]), timeout=240
     )
     return {Path(path).parent.name: result for path, result in results.items()}
 
