@@ -47,14 +47,16 @@ MINIMUMS: dict[str, Minimum] = {
     ),
     "collector track 10": Minimum(
         3,
-        "token UpdateItem; code/player BatchGetItem; one TransactWriteItems: 10 statements + 13 postings "
-        "(one per distinct actor, authority, activity, verb of the write group), all or nothing",
+        "token GetItem (its expiry written once a minute); code/player BatchGetItem; one "
+        "TransactWriteItems: 10 statements + 13 postings (one per distinct actor, authority, activity, "
+        "verb of the write group), all or nothing",
     ),
     "collector track 100": Minimum(
         8,
-        "token UpdateItem; code/player BatchGetItem; ceil(items / 25) BatchWriteItem: 100 statements "
-        "+ 13 postings carrying the batch id; one TransactWriteItems creating the batch record that "
-        "makes them visible (over 100 items: no single transaction holds them)",
+        "token GetItem (its expiry written once a minute); code/player BatchGetItem; ceil(items / 25) "
+        "BatchWriteItem: 100 statements + 13 postings carrying the batch id; one TransactWriteItems "
+        "creating the batch record that makes them visible (over 100 items: no single transaction "
+        "holds them)",
     ),
     "event publish": Minimum(
         3, "key GetItem; BatchGetItem of program + feed counter; one TransactWriteItems"

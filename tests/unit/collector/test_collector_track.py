@@ -226,22 +226,58 @@ def test_end_ends_the_token(acme: Acme) -> None:
     assert end(None).status == 401
 
 
-def test_an_expired_token_is_401_and_tracking_slides_the_expiry(
-    acme: Acme, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given a token
-    session = _session(acme)
+def _token(session: dict[str, Any]) -> tuple[Any, dict[str, str]]:
     key = service.token_hash(session["authToken"])
-    item_key = {"PK": f"TOKEN#{key}", "SK": "TOKEN"}
-    collector = clients.table(repository.collector_settings().COLLECTOR_TABLE_NAME)
-    before = collector.get_item(Key=item_key)["Item"]["expiresAt"]
-    # When it tracks, its expiry moves on; when the expiry is in the past, it is refused
-    assert track(session["authToken"], [statement()]).status == 200
-    assert collector.get_item(Key=item_key)["Item"]["expiresAt"] >= before
-    collector.update_item(
-        Key=item_key, UpdateExpression="SET expiresAt = :e", ExpressionAttributeValues={":e": 1}
+    return clients.table(repository.collector_settings().COLLECTOR_TABLE_NAME), {
+        "PK": f"TOKEN#{key}",
+        "SK": "TOKEN",
+    }
+
+
+def _set_expiry(session: dict[str, Any], expires_at: int) -> None:
+    table, key = _token(session)
+    table.update_item(
+        Key=key, UpdateExpression="SET expiresAt = :e", ExpressionAttributeValues={":e": expires_at}
     )
+
+
+def test_an_expired_token_is_401_and_tracking_slides_the_expiry(acme: Acme) -> None:
+    # Given a token whose expiry lags a full TTL by two slide steps (its last track was 2 minutes ago)
+    session = _session(acme)
+    table, key = _token(session)
+    ttl = repository.collector_settings().COLLECTOR_TOKEN_TTL_SECONDS
+    lagging = int(service.utc_now().timestamp()) + ttl - 2 * repository.SLIDE_STEP_SECONDS
+    _set_expiry(session, lagging)
+    # When it tracks, its expiry moves on to a full TTL from now
+    assert track(session["authToken"], [statement()]).status == 200
+    assert (
+        int(table.get_item(Key=key)["Item"]["expiresAt"]) >= lagging + 2 * repository.SLIDE_STEP_SECONDS - 1
+    )
+    # And when the expiry is in the past (TTL deletes expired items only eventually), it is refused
+    _set_expiry(session, 1)
     assert track(session["authToken"], [statement()]).status == 401
+
+
+def test_tracks_within_a_slide_step_write_the_token_once(acme: Acme, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a session whose token was written by its start just now
+    session = _session(acme)
+    table, key = _token(session)
+    written = table.get_item(Key=key)["Item"]
+    updates: list[str] = []
+    original = repository._live_token_update
+    monkeypatch.setattr(
+        repository, "_live_token_update", lambda *a, **k: updates.append(a[0]) or original(*a, **k)
+    )
+    # When it tracks three times within the minute
+    for _ in range(3):
+        assert track(session["authToken"], [statement()]).status == 200
+    # Then the token is read, not written: same expiry, no conditional update
+    assert updates == []
+    assert table.get_item(Key=key)["Item"]["expiresAt"] == written["expiresAt"]
+    # And an ended token is refused without a write either
+    assert end(session["authToken"]).status == 200
+    assert track(session["authToken"], [statement()]).status == 401
+    assert len(updates) == 1  # the end's own update
 
 
 def test_a_player_no_longer_admitted_gets_401_on_track(acme: Acme) -> None:

@@ -10,9 +10,10 @@
 A start is three calls: GetItem code; one BatchGetItem of the account (tenancy table), the player,
 its counter on the code and any JWT revocation entries; one TransactWriteItems of the player (created
 or checked unchanged), the counter (conditional on the value read: two concurrent resumes get two
-numbers) and the token - a failure anywhere leaves nothing behind. A track is one
-conditional UpdateItem of the token (slides its expiry and returns the session) and one BatchGetItem
-of the code and the player (a deleted player's tracks are answered `false`, as RAGE did).
+numbers) and the token - a failure anywhere leaves nothing behind. A track is one consistent
+GetItem of the token (the session; the conditional UpdateItem that slides its expiry only when the
+expiry lags by a minute, `touch_token`) and one BatchGetItem of the code and the player (a deleted
+player's tracks are answered `false`, as RAGE did).
 """
 
 from __future__ import annotations
@@ -420,13 +421,26 @@ def _live_token_update(
     return _session_token(item)
 
 
+# A token's sliding expiry is written when it would move by this much or more. A tracker flushes every
+# few seconds: writing the expiry on each track cost a write, a stream record the session-events
+# filter then discards, and (in the local stack) about a sixth of moto's work per track;
+# the expiry a token keeps is at most this much earlier than a per-track slide would give it.
+SLIDE_STEP_SECONDS = 60
+
+
 def touch_token(token_hash: str, *, now: datetime, expires_at: int) -> SessionToken | None:
-    """A live token's session, its expiry slid to `expires_at`."""
+    """A live token's session, its expiry slid to `expires_at` once it lags by SLIDE_STEP_SECONDS:
+    one consistent GetItem, and the conditional UpdateItem only then (docs/performance.md)."""
+    epoch = int(now.timestamp())
+    with unavailable_on_outage(_WHAT):
+        item = _table().get_item(Key=_token_key(token_hash), ConsistentRead=True).get("Item")
+    # the read applies _LIVE's test itself (DynamoDB's TTL deletes expired items only eventually)
+    if item is None or int(item["expiresAt"]) <= epoch or "endedAt" in item:
+        return None
+    if expires_at - int(item["expiresAt"]) < SLIDE_STEP_SECONDS:
+        return _session_token(item)
     return _live_token_update(
-        token_hash,
-        "SET lastAccessed = :now, expiresAt = :exp",
-        {":now": iso(now), ":exp": expires_at},
-        int(now.timestamp()),
+        token_hash, "SET lastAccessed = :now, expiresAt = :exp", {":now": iso(now), ":exp": expires_at}, epoch
     )
 
 

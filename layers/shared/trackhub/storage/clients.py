@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 
 # Standard retry mode backs off on throttling; a bounded budget keeps us inside API Gateway's 29 s.
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=5)
+# The low-level client carries items the hub typed itself (`xapi/repository.attribute_values` and the
+# other callers of `dynamodb_client()`): botocore's client-side parameter validation walked every
+# attribute of every item again, a fifth of the collector's CPU per batch of 100 statements
+# (docs/performance.md, "Session 7"), and DynamoDB validates each request itself (a malformed one is
+# answered ValidationException). The resource, fed by callers' plain values, keeps it.
+_TYPED_ITEMS_CONFIG = _BOTO_CONFIG.merge(Config(parameter_validation=False))
 
 
 def _idempotent_transactions(params: dict[str, Any], **_: Any) -> None:
@@ -46,7 +52,7 @@ def dynamodb_resource() -> DynamoDBServiceResource:
 
 @cache
 def dynamodb_client() -> DynamoDBClient:
-    client: DynamoDBClient = _with_hooks(boto3.client("dynamodb", config=_BOTO_CONFIG))
+    client: DynamoDBClient = _with_hooks(boto3.client("dynamodb", config=_TYPED_ITEMS_CONFIG))
     return client
 
 
