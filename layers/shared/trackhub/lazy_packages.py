@@ -63,10 +63,14 @@ def _install(name: str) -> bool:
     if found is None:
         return False
     names, public = found
+    # the submodules the __init__ imports are attributes of the real package too (`package.sqs_event`)
+    children = {m.rpartition(".")[2] for m in names.values() if m.rpartition(".")[0] == name}
     module = importlib.util.module_from_spec(spec)  # the package's spec, its __init__ not executed
 
     def __getattr__(attribute: str) -> Any:  # PEP 562 hook
         source = names.get(attribute)
+        if source is None and attribute in children:
+            return importlib.import_module(f"{name}.{attribute}")  # the import sets the attribute
         if source is None:
             raise AttributeError(f"module {name!r} has no attribute {attribute!r}")
         value = getattr(importlib.import_module(source), attribute)
@@ -74,7 +78,7 @@ def _install(name: str) -> bool:
         return value
 
     def __dir__() -> list[str]:  # PEP 562 hook
-        return sorted(set(vars(module)) | set(names))
+        return sorted(set(vars(module)) | set(names) | children)
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
     module.__dir__ = __dir__  # type: ignore[method-assign]
