@@ -1,6 +1,10 @@
 """CollectorTable stream consumer: each session start (a counter increase) becomes a
 COLLECTOR_SESSION_STARTED event in the account's hub collector program (the outbox of a start)."""
 
+import trackhub  # noqa: F401 - before Powertools' batch utility (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response

@@ -1,5 +1,9 @@
 """WebhookDeliveryQueue consumer: one attempt per message, retries on the schedule, partial failures."""
 
+import trackhub  # noqa: F401 - before Powertools' batch utility (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response

@@ -1,6 +1,10 @@
 """WebhooksTable stream consumer (the outbox): each pending render/test delivery inserted into the
 table becomes one message on the delivery queue."""
 
+import trackhub  # noqa: F401 - before Powertools' batch utility (trackhub/lazy_packages.py)
+
+# isort: split
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response

@@ -14,10 +14,11 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 # environment, so it is frozen out of the garbage collector: the count toward CPython's first full
 # collection restarts here (that pass once fell inside nearly every cold start, walking ~50,000 objects,
 # ~14 ms), and when a warm environment reaches it, it leaves these objects out (docs/performance.md,
-# "Cold start, fourth round"; tests/unit/coldstart/test_init_gc.py).
+# "Cold start, fourth round"; tests/unit/coldstart/test_init_gc.py). Not pydantic: the functions that
+# validate no body never import it (settings/base.py), and Powertools' batch utility, which queue
+# consumers import after this, loads its parser's pydantic models when pydantic is already imported.
 import boto3  # noqa: F401
 from aws_lambda_powertools import Logger, Metrics  # noqa: F401
-from pydantic import BaseModel  # noqa: F401
 
 from trackhub import lazy_packages
 

@@ -1,4 +1,4 @@
-"""Configuration: each concern reads its environment into a pydantic model, once per cold start.
+"""Configuration: each concern reads its environment into a typed record, once per cold start.
 
 A function only carries the variables of the tables and queues it uses (least privilege), so the
 settings are split by concern and validated lazily: a handler that never touches the event store
@@ -28,70 +28,70 @@ if TYPE_CHECKING:
 def webtracking_settings() -> WebTrackingSettings:
     from trackhub.settings.webtracking import WebTrackingSettings
 
-    return WebTrackingSettings.model_validate(dict(os.environ))
+    return WebTrackingSettings.from_env(os.environ)
 
 
 @cache
 def api_settings() -> ApiSettings:
     from trackhub.settings.api import ApiSettings
 
-    return ApiSettings.model_validate(dict(os.environ))
+    return ApiSettings.from_env(os.environ)
 
 
 @cache
 def tenancy_settings() -> TenancySettings:
     from trackhub.settings.tenancy import TenancySettings
 
-    return TenancySettings.model_validate(dict(os.environ))
+    return TenancySettings.from_env(os.environ)
 
 
 @cache
 def event_store_settings() -> EventStoreSettings:
     from trackhub.settings.events import EventStoreSettings
 
-    return EventStoreSettings.model_validate(dict(os.environ))
+    return EventStoreSettings.from_env(os.environ)
 
 
 @cache
 def collector_settings() -> CollectorSettings:
     from trackhub.settings.collector import CollectorSettings
 
-    return CollectorSettings.model_validate(dict(os.environ))
+    return CollectorSettings.from_env(os.environ)
 
 
 @cache
 def collector_jwt_settings() -> CollectorJwtSettings:
     from trackhub.settings.collector import CollectorJwtSettings
 
-    return CollectorJwtSettings.model_validate(dict(os.environ))
+    return CollectorJwtSettings.from_env(os.environ)
 
 
 @cache
 def statement_settings() -> StatementSettings:
     from trackhub.settings.statements import StatementSettings
 
-    return StatementSettings.model_validate(dict(os.environ))
+    return StatementSettings.from_env(os.environ)
 
 
 @cache
 def attachment_settings() -> AttachmentSettings:
     from trackhub.settings.attachments import AttachmentSettings
 
-    return AttachmentSettings.model_validate(dict(os.environ))
+    return AttachmentSettings.from_env(os.environ)
 
 
 @cache
 def document_settings() -> DocumentSettings:
     from trackhub.settings.documents import DocumentSettings
 
-    return DocumentSettings.model_validate(dict(os.environ))
+    return DocumentSettings.from_env(os.environ)
 
 
 @cache
 def webhook_settings() -> WebhookSettings:
     from trackhub.settings.webhooks import WebhookSettings
 
-    return WebhookSettings.model_validate(dict(os.environ))
+    return WebhookSettings.from_env(os.environ)
 
 
 def reset_settings() -> None:

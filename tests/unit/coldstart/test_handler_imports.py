@@ -25,7 +25,7 @@ NOT_AT_IMPORT = {
 }
 
 # Powertools' batch utility loads its parser's pydantic models (~0.1 s) when pydantic is already
-# imported, so a batch handler must import it before anything of trackhub.
+# imported, so nothing a batch handler imports before it may import pydantic (trackhub's __init__ does not).
 BATCH_HANDLERS = [p for p in HANDLERS if "utilities.batch import" in p.read_text(encoding="utf-8")]
 
 _CHILD = """

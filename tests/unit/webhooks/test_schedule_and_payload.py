@@ -13,7 +13,7 @@ from trackhub.webhooks.schedule import delay_after, parse_schedule
 def test_the_default_schedule_puts_the_tenth_attempt_within_about_two_hours() -> None:
     from trackhub.settings.webhooks import WebhookSettings
 
-    steps = parse_schedule(WebhookSettings(WEBHOOKS_TABLE_NAME="t").WEBHOOK_RETRY_SCHEDULE)
+    steps = parse_schedule(WebhookSettings.from_env({"WEBHOOKS_TABLE_NAME": "t"}).WEBHOOK_RETRY_SCHEDULE)
     waited = sum(delay_after(n, steps) for n in range(1, 10))  # after failures 1..9
     assert 60 * 60 <= waited <= 2 * 60 * 60
 
@@ -51,5 +51,5 @@ def test_template_parameter_and_settings_share_the_default_schedule() -> None:
 
     template = load_yaml(Path(__file__).resolve().parents[3] / "template.yaml")
     default = template["Parameters"]["WebhookRetrySchedule"]["Default"]
-    assert default == WebhookSettings(WEBHOOKS_TABLE_NAME="t").WEBHOOK_RETRY_SCHEDULE
+    assert default == WebhookSettings.from_env({"WEBHOOKS_TABLE_NAME": "t"}).WEBHOOK_RETRY_SCHEDULE
     assert template["Parameters"]["WebhookAllowNetworks"]["Default"] == ""

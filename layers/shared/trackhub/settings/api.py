@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from collections.abc import Mapping
+from typing import NamedTuple
 
-from trackhub.settings.base import EnvModel
+from trackhub.settings.base import integer
 
 
-class ApiSettings(EnvModel):
+class ApiSettings(NamedTuple):
     """Limits every HTTP function applies before routing."""
 
-    MAX_BODY_BYTES: int = Field(default=1_048_576, gt=0)
-    MAX_JSON_DEPTH: int = Field(default=32, gt=0)
+    MAX_BODY_BYTES: int
+    MAX_JSON_DEPTH: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ApiSettings:
+        return cls(
+            MAX_BODY_BYTES=integer(env, "MAX_BODY_BYTES", 1_048_576, ge=1),
+            MAX_JSON_DEPTH=integer(env, "MAX_JSON_DEPTH", 32, ge=1),
+        )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from collections.abc import Mapping
+from typing import NamedTuple
 
-from trackhub.settings.base import EnvModel
+from trackhub.settings.base import required
 
 
-class AttachmentSettings(EnvModel):
+class AttachmentSettings(NamedTuple):
     """The S3 bucket holding xAPI attachment content, one object per `<accountId>/<sha2>`."""
 
-    ATTACHMENTS_BUCKET_NAME: str = Field(min_length=1)
+    ATTACHMENTS_BUCKET_NAME: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> AttachmentSettings:
+        return cls(ATTACHMENTS_BUCKET_NAME=required(env, "ATTACHMENTS_BUCKET_NAME"))

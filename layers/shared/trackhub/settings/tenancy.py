@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from collections.abc import Mapping
+from typing import NamedTuple
 
-from trackhub.settings.base import EnvModel
+from trackhub.settings.base import required
 
 
-class TenancySettings(EnvModel):
-    TENANCY_TABLE_NAME: str = Field(min_length=1)
+class TenancySettings(NamedTuple):
+    TENANCY_TABLE_NAME: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TenancySettings:
+        return cls(TENANCY_TABLE_NAME=required(env, "TENANCY_TABLE_NAME"))
