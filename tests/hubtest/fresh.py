@@ -31,10 +31,19 @@ sys.path[:0] = {paths!r}
 """
 
 
-def run(body: str, *paths: Path, timeout: float = 120) -> Any:
+# Child code: a Lambda context object, for a child that invokes a handler
+LAMBDA_CONTEXT = """type("Context", (), {
+    "aws_request_id": "r", "function_name": "f", "memory_limit_in_mb": 128,
+    "invoked_function_arn": "arn:aws:lambda:us-east-1:1:function:f",
+    "get_remaining_time_in_millis": lambda self: 3000,
+})()"""
+
+
+def run(body: str, *paths: Path, timeout: float = 120, refused: tuple[str, ...] = NOT_IN_LAYER) -> Any:
     """Run `body` in a new interpreter with `paths` then the layer first on sys.path (no PYTHONPATH);
-    it must print one JSON value on its last line, which is returned."""
-    code = _PRELUDE.format(blocked=NOT_IN_LAYER, paths=[str(p) for p in (*paths, LAYER)]) + body
+    it must print one JSON value on its last line, which is returned. `refused`: top-level modules the
+    child may not import (the dev venv's extras the layer lacks; () where moto runs in the child)."""
+    code = _PRELUDE.format(blocked=refused, paths=[str(p) for p in (*paths, LAYER)]) + body
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout, check=False

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hubtest import fresh
+from hubtest.template import BUCKET_ENV, TABLE_ENV
 
 from trackhub.lazy_packages import PACKAGES, exports_of
 
@@ -22,16 +23,7 @@ HANDLERS = sorted(ROOT.glob("functions/*/app.py"))
 HTTP_HANDLERS = [p for p in HANDLERS if "utilities.batch import" not in p.read_text(encoding="utf-8")]
 # What an API Gateway handler needs of the data classes: its event class and the ones api_gateway names
 MAX_DATA_CLASS_MODULES = 12
-TABLES = [
-    "ATTACHMENTS_BUCKET_NAME",
-    "COLLECTOR_TABLE_NAME",
-    "EVENTS_TABLE_NAME",
-    "STATEMENTS_TABLE_NAME",
-    "TENANCY_TABLE_NAME",
-    "WEBHOOKS_TABLE_NAME",
-    "WEBTRACKING_TABLE_NAME",
-    "XAPI_DOCUMENTS_TABLE_NAME",
-]
+TABLES = sorted({*TABLE_ENV.values(), *BUCKET_ENV.values()})
 
 
 def test_exports_are_read_from_imports_and_all() -> None:
@@ -116,9 +108,7 @@ def report(path):
     answer = module.lambda_handler(
         {{"httpMethod": "GET", "path": "/no-such-route", "resource": "/{{proxy+}}", "headers": {{}},
           "requestContext": {{"requestId": "r", "stage": "v1"}}, "body": None}},
-        type("Context", (), {{"aws_request_id": "r", "function_name": "f", "memory_limit_in_mb": 128,
-                             "invoked_function_arn": "arn:aws:lambda:us-east-1:1:function:f",
-                             "get_remaining_time_in_millis": lambda self: 3000}})(),
+        {context},
     )
     return {{"modules": loaded, "status": answer["statusCode"]}}
 
@@ -128,7 +118,7 @@ def report(path):
 @pytest.fixture(scope="module")
 def alone() -> dict[str, dict[str, object]]:
     paths = [str(p) for p in HTTP_HANDLERS]
-    child = _HANDLERS.format(tables=TABLES) + fresh.per_path_in_forks(paths)
+    child = _HANDLERS.format(tables=TABLES, context=fresh.LAMBDA_CONTEXT) + fresh.per_path_in_forks(paths)
     results = fresh.run(child, timeout=240)
     return {Path(path).parent.name: result for path, result in results.items()}
 

@@ -8,13 +8,10 @@ process (moto itself imports no pydantic), the account seeded through the tenanc
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from hubtest import fresh
 
 ROOT = Path(__file__).resolve().parents[3]
 WITHOUT_PYDANTIC = [
@@ -31,7 +28,6 @@ _CHILD = """
 import base64, json, os, sys
 os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x",
                   POWERTOOLS_METRICS_NAMESPACE="trackhub", POWERTOOLS_TRACE_DISABLED="true")
-sys.path[:0] = [{tests!r}, {local!r}, {layer!r}]
 from moto import mock_aws
 import boto3
 with mock_aws():
@@ -61,9 +57,7 @@ with mock_aws():
     event = {{"httpMethod": {method!r}, "path": {path!r}, "resource": {path!r}, "headers": headers,
              "queryStringParameters": {query!r}, "requestContext": {{"requestId": "r", "stage": "v1"}},
              "body": json.dumps(statement) if {method!r} in ("POST", "PUT") else None}}
-    context = type("Context", (), {{"aws_request_id": "r", "function_name": "f", "memory_limit_in_mb": 128,
-                                   "invoked_function_arn": "arn:aws:lambda:us-east-1:1:function:f",
-                                   "get_remaining_time_in_millis": lambda self: 3000}})()
+    context = {context}
     if {method!r} == "SQS":  # one delivery the table does not hold
         event = {{"Records": [{{"messageId": "m1", "receiptHandle": "r1", "eventSource": "aws:sqs",
                                "body": json.dumps({{"deliveryId": "d-unknown"}}),
@@ -95,21 +89,14 @@ def test_a_function_without_body_models_never_imports_pydantic(name: str) -> Non
     # Given the function's handler imported alone after the account was seeded without pydantic
     method, path, query = REQUESTS[name]
     child = _CHILD.format(
-        tests=str(ROOT / "tests"),
-        local=str(ROOT / "local"),
-        layer=str(ROOT / "layers" / "shared"),
         handler=str(ROOT / "functions" / name / "app.py"),
         method=method,
         path=path,
         query=query,
+        context=fresh.LAMBDA_CONTEXT,
     )
-    # (the dev venv's own interpreter: moto needs packages the layer-shaped children of hubtest.fresh refuse)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", child], env=env, capture_output=True, text=True, timeout=120, check=False
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    # moto runs in the child, so it may import what the layer lacks (awscrt)
+    result = fresh.run(child, ROOT / "tests", ROOT / "local", refused=())
     # When it serves a request / Then pydantic was loaded neither at init nor by the request
     assert result["seeded"] is False
     assert result["status"] < 500, result
