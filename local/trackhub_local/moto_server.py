@@ -24,12 +24,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from moto.dynamodb.models import dynamodb_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
 
 from trackhub_local.moto_patches import (
+    direct_item_values,
     idempotent_transactions,
+    key_duplicate_check,
     linear_item_size_check,
+    method_names_once,
     module_list_once,
     plain_json_item_requests,
     plain_json_item_responses,
@@ -172,9 +176,12 @@ class MotoServer(ThreadedMotoServer):
         rollback_touched_items_only()  # no table deep copy per transaction; streams keep flowing
         idempotent_transactions()  # botocore's retry of a committed transaction is not applied twice
         linear_item_size_check()  # moto measured each new item O(attributes²) times
+        direct_item_values()  # ... and built and measured each value through several probes
+        key_duplicate_check()  # BatchWriteItem JSON-dumped every item to find duplicate keys
         plain_json_item_requests()  # moto walked each item request's shape after json.loads
         plain_json_item_responses()  # ... and its answers' shape before json.dumps
         module_list_once()  # moto listed its package directory on every request
+        method_names_once()  # ... and the methods of the class answering it
 
     def _server_entry(self) -> None:
         # Same as ThreadedMotoServer._server_entry, with the dispatcher wrapped and a server that keeps
@@ -184,6 +191,18 @@ class MotoServer(ThreadedMotoServer):
         self._server = server  # type: ignore[assignment]  # moto's attribute, typed for werkzeug's server
         self._server_ready_event.set()
         server.serve_forever(poll_interval=0.1)  # a quick stop()
+
+    def stream_records(self, stream_arn: str) -> int | None:
+        """How many records moto holds for a table stream of this server's account (moto keeps one
+        shard per stream), read in-process without a request or the lock (a list's length); None
+        for a stream it does not have."""
+        region = stream_arn.split(":")[3] if stream_arn.count(":") >= 5 else ""
+        backend = dynamodb_backends[self.account_id][region] if region else None
+        for table in list(backend.tables.values()) if backend is not None else ():
+            shard = table.stream_shard
+            if shard is not None and f"{table.table_arn}/stream/{table.latest_stream_label}" == stream_arn:
+                return len(shard.items)
+        return None
 
     @property
     def endpoint_url(self) -> str:

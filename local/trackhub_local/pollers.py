@@ -18,7 +18,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 _IDLE_SLEEP = 0.2  # Lambda polls a stream shard about four times a second
 _ERROR_SLEEP = 0.5
 _STREAM_REFRESH_SECONDS = 5.0
+# With a way to count a stream's records in-process, an idle poller skips GetRecords while the count
+# has not grown since a call that read everything; it still calls at least this often.
+_QUIET_POLL_SECONDS = 2.0
 
 
 class Invokes(Protocol):
@@ -259,6 +262,8 @@ class _Shard:
     iterator: str | None
     pending: list[dict[str, Any]]
     since: float = 0.0  # when the oldest pending record was read
+    seen: int | None = None  # the stream's record count before a GetRecords that read everything
+    polled: float = 0.0  # when GetRecords was last called
 
 
 class StreamPoller(_PollerThread):
@@ -276,6 +281,7 @@ class StreamPoller(_PollerThread):
         on_failure_url: str | None = None,
         function_arn: str = "",
         retry_delay: float = 0.1,
+        record_count: Callable[[], int | None] | None = None,
     ) -> None:
         self.name = f"{function.logical_id}.{event.name}"
         super().__init__(sink)
@@ -289,6 +295,9 @@ class StreamPoller(_PollerThread):
         self.on_failure_url = on_failure_url
         self.function_arn = function_arn
         self.retry_delay = retry_delay
+        # How many records the emulator holds in the stream (None: unknown), read without a request:
+        # an idle local stack made a GetRecords call per mapping five times a second (docs/local-stack.md)
+        self.record_count = record_count
         self._shards: dict[str, _Shard] = {}
         self._refreshed = 0.0
         # The first shards start where the mapping says; shards that appear later are read from the start.
@@ -313,9 +322,14 @@ class StreamPoller(_PollerThread):
         for shard in list(self._shards.values()):
             if self.stopping:
                 return
-            if shard.iterator is not None and len(shard.pending) < self.event.batch_size:
+            room = shard.iterator is not None and len(shard.pending) < self.event.batch_size
+            if room and not self._quiet(shard):
+                count = self.record_count() if self.record_count else None
+                shard.polled = time.monotonic()
                 response = self.streams.get_records(ShardIterator=shard.iterator, Limit=self.event.batch_size)
                 shard.iterator = response.get("NextShardIterator")
+                # read to the end (fewer than asked): nothing more until the count grows
+                shard.seen = count if len(response["Records"]) < self.event.batch_size else None
                 fresh = [stream_record(r, self.stream_arn, self.region) for r in response["Records"]]
                 if fresh and not shard.pending:
                     shard.since = time.monotonic()
@@ -325,6 +339,14 @@ class StreamPoller(_PollerThread):
                 self._deliver(shard)
         if not busy:
             self._stop.wait(_IDLE_SLEEP)
+
+    def _quiet(self, shard: _Shard) -> bool:
+        """Nothing written to the stream since a GetRecords that read everything (and that call is
+        recent): the next call would answer no records."""
+        if self.record_count is None or shard.seen is None:
+            return False
+        recent = time.monotonic() - shard.polled < _QUIET_POLL_SECONDS
+        return recent and self.record_count() == shard.seen
 
     def _batch_ready(self, shard: _Shard) -> bool:
         """MaximumBatchingWindowInSeconds: a partial batch waits for more records up to the window."""
@@ -402,6 +424,12 @@ class StreamPoller(_PollerThread):
 # ------------------------------------------------------------------------------------------ wiring
 
 
+def _counter(
+    stream_records: Callable[[str], int | None] | None, stream_arn: str
+) -> Callable[[], int | None] | None:
+    return None if stream_records is None else lambda: stream_records(stream_arn)
+
+
 class Pollers:
     """Every event-source mapping of a template, started and stopped together."""
 
@@ -420,6 +448,7 @@ class Pollers:
         queue_urls: Mapping[str, str],
         sink: LogSink,
         time_scale: float = 1.0,
+        stream_records: Callable[[str], int | None] | None = None,
     ) -> Pollers:
         pollers: list[_PollerThread] = []
         for function in template.functions.values():
@@ -465,6 +494,7 @@ class Pollers:
                         on_failure_url=queue_urls.get(failure_queue) if failure_queue else None,
                         function_arn=template.function_arn(function.logical_id),
                         retry_delay=0.1 * time_scale if time_scale < 1 else 0.1,
+                        record_count=_counter(stream_records, stream_arn),
                     )
                 )
         return cls(pollers)

@@ -124,6 +124,7 @@ class LocalStack:
             queue_urls=self.queue_urls,
             sink=self.sink,
             time_scale=self.time_scale,
+            stream_records=self.moto.stream_records,
         )
         self.pollers.start()
 

@@ -136,6 +136,9 @@ def test_a_deleted_players_track_answers_false_and_stores_nothing(acme: Acme) ->
     # Then its live token tracks nothing: 200 `false`, as RAGE answered
     reply = track(session["authToken"], [statement()])
     assert (reply.status, reply.body) == (200, "false")
+    # (whatever the batch: the player is looked up while it is validated, and answers first)
+    invalid = track(session["authToken"], [{"verb": {"id": "http://x/v"}}])
+    assert (invalid.status, invalid.body) == (200, "false")
     assert _stored(acme) == ()
     # and the player cannot be resumed any more
     resumed = start(acme.open_code, body={"anonymous": player_id})

@@ -291,6 +291,18 @@ def test_a_player_no_longer_admitted_gets_401_on_track(acme: Acme) -> None:
     assert (reply.status, reply.json) == (401, {"message": "Not authorized to send traces to this activity"})
 
 
+def test_a_player_no_longer_admitted_gets_401_even_for_an_invalid_batch(acme: Acme) -> None:
+    # The code and the player are read while the batch is validated: their answer still comes first
+    alice = _session(acme, acme.members_code, headers={"Authorization": "Bearer " + token_for("alice")})
+    admin.update_code("acme", acme.members_code, UpdateTrackingCodeRequest(participants=["bob"]))
+    for body in ([{"verb": {"id": "http://x/v"}}], {"not": "an array"}):
+        reply = track(alice["authToken"], body)
+        assert (reply.status, reply.json["message"]) == (401, service.NOT_AUTHORIZED_TRACK)
+    # and an admitted player's invalid batch is still RAGE's 400
+    admin.update_code("acme", acme.members_code, UpdateTrackingCodeRequest(participants=["alice"]))
+    assert track(alice["authToken"], [{"verb": {"id": "http://x/v"}}]).status == 400
+
+
 def test_closing_a_code_does_not_stop_running_sessions(acme: Acme) -> None:
     # RAGE's track does not check that the activity is still open
     session = _session(acme)
@@ -388,6 +400,20 @@ def test_a_statement_larger_than_a_dynamodb_item_holds_is_400_naming_it(acme: Ac
     assert reply.status == 400
     message = reply.json["message"]
     assert "Statement 1" in message and str(service.MAX_STATEMENT_BYTES) in message
+    assert _stored(acme) == []
+
+
+def test_a_statement_whose_filter_tags_fill_the_item_is_400_too(acme: Acme) -> None:
+    # Given a statement under the limit as text, whose thousands of context activities each add a
+    # filter tag to its item: the item, not the text, passes the limit
+    session = _session(acme)
+    parents = [{"id": f"http://a/{i}"} for i in range(9_000)]
+    heavy = statement(context={"contextActivities": {"parent": parents}})
+    assert len(json.dumps(heavy)) < service.MAX_STATEMENT_BYTES
+    # When it is tracked
+    reply = track(session["authToken"], [statement(), heavy])
+    # Then it is refused by name, and nothing is stored
+    assert reply.status == 400 and "Statement 1" in reply.json["message"], reply.body
     assert _stored(acme) == []
 
 

@@ -8,12 +8,14 @@ that is not an accepted Bearer JWT 400, unknown anonymous id 404. Track: unknown
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -289,9 +291,20 @@ def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, 
 
     `False` (RAGE's 200 `false`) when the token's player was deleted: nothing is stored."""
     session = _session(authorization)
-    tracking, player_exists = repository.get_code_and_player(
-        session.tracking_code, session.account_id, session.player_type, session.player_id
+    # The code and the player are read while the statements are built: the round trip is hidden
+    # behind that CPU work. Their answers still come first (the module's decision order).
+    access = _readers().submit(
+        repository.get_code_and_player,
+        session.tracking_code,
+        session.account_id,
+        session.player_type,
+        session.player_id,
     )
+    try:
+        built: _Built | BadRequest = _build(session, authorization, body, home_page)
+    except BadRequest as problem:
+        built = problem
+    tracking, player_exists = access.result()
     if not player_exists:
         logger.info("track for a deleted player ignored", extra={"tracking_code": session.tracking_code})
         return False
@@ -299,29 +312,58 @@ def track(authorization: str | None, body: Any, *, home_page: str) -> dict[str, 
         raise NotFound(ACTIVITY_NOT_FOUND)
     if not tracking.admits(session.player_id if session.player_type is PlayerType.IDENTIFIED else None):
         raise Unauthenticated(NOT_AUTHORIZED_TRACK)
+    if isinstance(built, BadRequest):
+        raise built
+    _store(session, built.hashed_token, built.body, built.stored, built.items)
+    metrics.add_metric(name="CollectorStatementsStored", unit=MetricUnit.Count, value=len(built.stored))
+    return SUCCESS
+
+
+@functools.cache
+def _readers() -> ThreadPoolExecutor:
+    """One thread for the track's access read, kept for the environment's life (see put_many's)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="collector-reads")
+
+
+class _Built(NamedTuple):
+    hashed_token: str
+    body: list[dict[str, Any]]
+    stored: list[StoredStatement]
+    items: list[dict[str, Any]]
+
+
+def _build(session: SessionToken, authorization: str | None, body: Any, home_page: str) -> _Built:
+    """The batch's statements as stored, and their items; BadRequest for an invalid or oversize one."""
     batch = validation.check_batch(body)
     now = utc_now()
     authority = _authority(session.account_id, home_page)
     context = session.context()
-    stored: list[StoredStatement] = []
     hashed = token_hash(raw_token(authorization))
-    for i, s in enumerate(_with_ids(hashed, batch)):
-        stored.append(
-            statements.new_statement(
-                session.account_id, s, stored=now, authority=authority, context=context, order=i
-            )
+    stored = [
+        statements.new_statement(
+            session.account_id, s, stored=now, authority=authority, context=context, order=i
         )
-    items = statements_repository.items_of(stored)
-    # the statements' own items come in `stored` order (their postings between groups)
-    own = (item for item in items if item["SK"] == statements_repository.STATEMENT_SK)
-    for index, item in enumerate(own):
-        if statements_repository.item_size(item) > MAX_STATEMENT_BYTES:
+        for i, s in enumerate(_with_ids(hashed, batch))
+    ]
+    for index, one in enumerate(stored):
+        if (
+            _may_exceed(one)
+            and statements_repository.item_size(statements_repository.to_item(one)) > MAX_STATEMENT_BYTES
+        ):
             raise BadRequest(
                 f"Statement {index} is larger than {MAX_STATEMENT_BYTES} bytes; it cannot be stored"
             )
-    _store(session, hashed, batch, stored, items)
-    metrics.add_metric(name="CollectorStatementsStored", unit=MetricUnit.Count, value=len(stored))
-    return SUCCESS
+    return _Built(hashed, batch, stored, statements_repository.items_of(stored))
+
+
+_ITEM_OVERHEAD_BYTES = 8_000  # generous: a statement item's keys and session context
+
+
+def _may_exceed(stored: StoredStatement) -> bool:
+    """Whether the statement's item could pass MAX_STATEMENT_BYTES (its text is at most 4 bytes per
+    character in UTF-8, its filter tags are ASCII): only such an item is measured."""
+    tags = sum(len(tag) for tag in stored.tags)
+    return 4 * len(stored.text) + tags + _ITEM_OVERHEAD_BYTES > MAX_STATEMENT_BYTES
 
 
 _RETRY_IDS = uuid.UUID("5b0c1e4e-2f36-4d55-9a56-7c1f1f4a7d21")  # uuid5 namespace of derived ids

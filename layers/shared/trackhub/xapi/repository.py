@@ -355,13 +355,18 @@ def put_many(items: Sequence[dict[str, Any]], *, batch: str | None = None) -> No
     """
     name, attempts = table_name(), statement_settings().STATEMENTS_WRITE_MAX_ATTEMPTS
     marker = {BATCH_ATTRIBUTE: batch} if batch else {}
-    requests = [{"PutRequest": {"Item": attribute_values({**i, **marker})}} for i in items]
-    chunks = [requests[start : start + BATCH_SIZE] for start in range(0, len(requests), BATCH_SIZE)]
-    if len(chunks) <= 1:
-        for chunk in chunks:
-            _write_chunk(name, chunk, attempts)
+
+    def chunk(start: int) -> list[dict[str, Any]]:
+        part = items[start : start + BATCH_SIZE]
+        return [{"PutRequest": {"Item": attribute_values({**i, **marker})}} for i in part]
+
+    if len(items) <= BATCH_SIZE:
+        if items:
+            _write_chunk(name, chunk(0), attempts)
         return
-    pending = [_writers().submit(_write_chunk, name, chunk, attempts) for chunk in chunks]
+    # each chunk goes out as soon as it is typed: the first write is under way while the rest are built
+    starts = range(0, len(items), BATCH_SIZE)
+    pending = [_writers().submit(_write_chunk, name, chunk(at), attempts) for at in starts]
     wait(pending)  # every chunk has finished (written or failed) before the answer
     for done in pending:
         done.result()  # re-raises DependencyUnavailable (or any other failure) here
