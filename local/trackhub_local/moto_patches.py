@@ -309,8 +309,10 @@ _FINGERPRINTS = _Fingerprints()
 
 
 def _key_fingerprint(table: Table, table_name: str, attrs: dict[str, Any]) -> str:
+    # repr, not JSON: a binary key value may already be bytes (requests with binary values take moto's
+    # own parsing); a key value is a one-key dict, so its repr is canonical
     names = (table.hash_key_attr, table.range_key_attr)
-    return json.dumps([table_name, *(attrs.get(name) for name in names if name)], sort_keys=True)
+    return repr((table_name, *(attrs.get(name) for name in names if name)))
 
 
 def _duplicate_text(attrs: Any) -> str:

@@ -327,3 +327,25 @@ def test_moto_lists_a_response_class_methods_once(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(inspect, "getmembers", refused)
     assert moto_core_responses.method_names_from_class(DynamoHandler) == first
     assert "batch_write_item" in first and "get_item" in first
+
+
+def test_binary_keys_are_compared_too() -> None:
+    key_duplicate_check()
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="bin",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "B"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        # Given two binary keys: distinct ones are written, one key twice is refused
+        one, other = {"PK": {"B": b"\x00\x01"}}, {"PK": {"B": b"\x00\x02"}}
+        client.batch_write_item(
+            RequestItems={"bin": [{"PutRequest": {"Item": one}}, {"PutRequest": {"Item": other}}]}
+        )
+        with pytest.raises(ClientError, match="contains duplicates"):
+            client.batch_write_item(
+                RequestItems={"bin": [{"PutRequest": {"Item": one}}, {"DeleteRequest": {"Key": one}}]}
+            )
+        assert client.scan(TableName="bin")["Count"] == 2
