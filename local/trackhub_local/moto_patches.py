@@ -219,10 +219,10 @@ def linear_item_size_check() -> None:
         self.hash_key = hash_key
         self.range_key = range_key
         converted = {key: typed(value) for key, value in attrs.items()}
-        if sum(_bytesize(key) + size for key, (_, size) in converted.items()) > _ITEM_LIMIT:
+        if sum(_bytesize(key) + value.size() for key, value in converted.items()) > _ITEM_LIMIT:
             raise ItemSizeTooLarge
         self.attrs = LimitedSizeDict()
-        dict.update(self.attrs, {key: value for key, (value, _) in converted.items()})
+        dict.update(self.attrs, converted)
 
     setattr(__init__, _PATCHED_SIZES, True)
     Item.__init__ = __init__  # type: ignore[method-assign]
@@ -248,32 +248,20 @@ def _scalar_size(kind: str, value: Any) -> int:
     return _bytesize(value)
 
 
-def typed(value: Any) -> tuple[DynamoType, int]:
-    """What `DynamoType(value)` builds (type, value, nested L and M members as DynamoTypes) and its
-    `size()`, in one pass, for the plain one-key dicts of a request; anything else goes to moto."""
+def typed(value: Any) -> DynamoType:
+    """What `DynamoType(value)` builds (type, value, nested L and M members as DynamoTypes), without its
+    per-node type probing, for the plain one-key dicts of a request; anything else goes to moto."""
     if type(value) is not dict or len(value) != 1:
-        node = DynamoType(value)
-        return node, node.size()
+        return DynamoType(value)
     ((kind, inner),) = value.items()
     new: DynamoType = _new_dynamo_type(DynamoType)
     new.type = kind
-    if kind == "S" and type(inner) is str:  # most values: skip the generic tests below
-        new.value = inner
-        return new, len(inner) if inner.isascii() else len(inner.encode("utf-8"))
     if kind == "L":
-        members = [typed(member) for member in inner]
-        new.value = [member for member, _ in members]
-        return new, sum(size for _, size in members)
-    if kind == "M":
-        fields = {name: typed(member) for name, member in inner.items()}
-        new.value = {name: member for name, (member, _) in fields.items()}
-        return new, sum(_bytesize(name) + size for name, (_, size) in fields.items())
+        inner = [typed(member) for member in inner]
+    elif kind == "M":
+        inner = {name: typed(member) for name, member in inner.items()}
     new.value = inner
-    if kind == "SS":
-        return new, sum(len(m) if type(m) is str and m.isascii() else _scalar_size("S", m) for m in inner)
-    if kind in _SET_TYPES:
-        return new, sum(_scalar_size(kind[0], member) for member in inner)
-    return new, _scalar_size(kind, inner)
+    return new
 
 
 def _size(self: DynamoType) -> int:
